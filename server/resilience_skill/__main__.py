@@ -1,0 +1,3 @@
+from resilience_skill.cli import main
+
+raise SystemExit(main())

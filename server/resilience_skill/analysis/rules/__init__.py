@@ -1,0 +1,12 @@
+"""Rule families, one module each; importing this package registers every rule."""
+
+from resilience_skill.analysis.rules import (  # noqa: F401
+    breakers,
+    bulkheads,
+    failfast,
+    fallbacks,
+    messaging,
+    monitoring,
+    retries,
+    timeouts,
+)
