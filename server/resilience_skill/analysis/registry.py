@@ -34,6 +34,47 @@ CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Monitor: circuit state, retry rates, timeouts, fallback usage", ("RES8",)),
 )
 
+# The contract (shared/spec/rules.md): ID -> (name, severity, most applicable fix, the
+# `generate` pattern that covers findings no mechanical fix resolves).
+CATALOG: dict[str, tuple[str, Severity, str, str | None]] = {
+    "RES101": ("http-call-without-timeout", Severity.HIGH, "unsafe", "timeout"),
+    "RES102": ("timeout-disabled", Severity.HIGH, "display", "timeout"),
+    "RES103": ("stdlib-network-without-timeout", Severity.MEDIUM, "unsafe", "timeout"),
+    "RES104": ("subprocess-without-timeout", Severity.MEDIUM, "unsafe", "deadline"),
+    "RES105": ("datastore-client-without-timeout", Severity.MEDIUM, "unsafe", "timeout"),
+    "RES106": ("grpc-call-without-deadline", Severity.HIGH, "unsafe", "deadline"),
+    "RES107": ("unbounded-wait", Severity.MEDIUM, "none", "deadline"),
+    "RES201": ("retry-unbounded", Severity.HIGH, "unsafe", "retry"),
+    "RES202": ("retry-without-backoff", Severity.MEDIUM, "unsafe", "retry"),
+    "RES203": ("backoff-without-jitter", Severity.LOW, "unsafe", "retry"),
+    "RES204": ("backoff-without-cap", Severity.LOW, "unsafe", "retry"),
+    "RES205": ("naive-retry-loop", Severity.MEDIUM, "display", "retry"),
+    "RES206": ("unbounded-retry-loop", Severity.HIGH, "none", "retry"),
+    "RES207": ("nested-retry-amplification", Severity.MEDIUM, "none", "resilient-client"),
+    "RES208": ("retry-non-idempotent", Severity.HIGH, "none", "retry"),
+    "RES209": ("retry-on-any-exception", Severity.LOW, "none", "retry"),
+    "RES301": ("retry-without-circuit-breaker", Severity.LOW, "display", "circuit-breaker"),
+    "RES302": ("breaker-per-call", Severity.HIGH, "none", "circuit-breaker"),
+    "RES303": ("inert-breaker", Severity.MEDIUM, "none", "circuit-breaker"),
+    "RES401": ("unbounded-fan-out", Severity.MEDIUM, "none", "bulkhead"),
+    "RES402": ("blocking-call-in-default-executor", Severity.LOW, "none", "bulkhead"),
+    "RES403": ("blocking-call-in-async", Severity.HIGH, "none", "bulkhead"),
+    "RES501": ("swallowed-exception", Severity.MEDIUM, "unsafe", "fallback-chain"),
+    "RES502": ("silent-fallback", Severity.MEDIUM, "unsafe", "fallback-chain"),
+    "RES503": ("cancellation-swallowed", Severity.HIGH, "unsafe", None),
+    "RES601": ("ack-before-processing", Severity.MEDIUM, "display", "dead-letter-queue"),
+    "RES602": ("failure-without-dead-letter", Severity.HIGH, "display", "dead-letter-queue"),
+    "RES701": ("latency-budget-exceeded", Severity.MEDIUM, "none", "deadline"),
+    "RES702": ("deadline-not-propagated", Severity.LOW, "none", "deadline"),
+    "RES801": ("resilience-unobserved", Severity.LOW, "unsafe", "retry"),
+}
+
+
+def known_rule_ids() -> tuple[str, ...]:
+    """Every rule ID of the contract, whether or not its handler is loaded."""
+    return tuple(CATALOG)
+
+
 DOCS_URL = "https://github.com/resilience-skill/resilience-skill/blob/main/docs/rules.md#{id}"
 
 
@@ -86,21 +127,17 @@ RULES: dict[str, RuleInfo] = {}
 
 def rule(
     rule_id: str,
-    name: str,
     *,
-    severity: Severity,
     summary: str,
-    fix: str = "none",
-    generate: str | None = None,
     nodes: Iterable[type[ast.AST]] = (),
 ) -> Callable[[Any], Any]:
-    """Register a rule (see the module docstring for the two handler shapes)."""
+    """Register a rule (see the module docstring for the two handler shapes). Name,
+    severity, fix applicability and generate pattern come from ``CATALOG``."""
+    name, severity, fix, generate = CATALOG[rule_id]
 
     def register(handler: Any) -> Any:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
-        if fix not in ("safe", "unsafe", "display", "none"):
-            raise ValueError(f"{rule_id}: unknown fix applicability {fix!r}")
         RULES[rule_id] = RuleInfo(
             id=rule_id,
             name=name,
