@@ -77,8 +77,9 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _run(jobs: list[tuple[str, str, str, Config]], n_jobs: int,
-         progress: Progress | None) -> list[FileResult]:
+def _run(
+    jobs: list[tuple[str, str, str, Config]], n_jobs: int, progress: Progress | None
+) -> list[FileResult]:
     if n_jobs <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         results = []
         for i, job in enumerate(jobs, 1):
@@ -120,7 +121,9 @@ def _combine(results: list[FileResult], errors: list[FileError], config: Config)
         by_severity[f.severity.value] += 1
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
     summary = Summary(
-        files=len(results), findings=len(findings), by_severity=by_severity,
+        files=len(results),
+        findings=len(findings),
+        by_severity=by_severity,
         by_rule=dict(sorted(by_rule.items())),
     )
     all_errors.sort(key=lambda e: e.path)

@@ -27,7 +27,7 @@ def checklist_items() -> tuple[tuple[str, tuple[str, ...]], ...]:
         )
         if items and all(ids for _, ids in items):
             return items
-    except Exception:  # noqa: BLE001 - the scorecard must not fail an audit
+    except Exception:
         pass
     return tuple(
         (item, tuple(r for r in rules if any(r.startswith(p) for p in prefixes)))

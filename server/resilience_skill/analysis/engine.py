@@ -28,7 +28,11 @@ class FileContext:
     ``report``."""
 
     def __init__(
-        self, source: SourceFile, tree: ast.Module, resolver: Resolver, config: Config,
+        self,
+        source: SourceFile,
+        tree: ast.Module,
+        resolver: Resolver,
+        config: Config,
         facts: FileFacts,
     ) -> None:
         self.source = source
@@ -102,8 +106,7 @@ class FileContext:
     ) -> None:
         info = RULES[rule_id]
         location = anchor if isinstance(anchor, Location) else self.location(anchor)
-        self.findings.append(make_finding(info, self.source.path, location, message, fix,
-                                          severity))
+        self.findings.append(make_finding(info, self.source.path, location, message, fix, severity))
 
     def count_site(self, item: str, ok: bool) -> None:
         """Count one site a checklist item's rules examined (``ok``: it passed)."""
@@ -113,7 +116,11 @@ class FileContext:
 
 
 def make_finding(
-    info: RuleInfo, path: str, location: Location, message: str, fix: Fix | None = None,
+    info: RuleInfo,
+    path: str,
+    location: Location,
+    message: str,
+    fix: Fix | None = None,
     severity: Severity | None = None,
 ) -> Finding:
     return Finding(
@@ -156,7 +163,7 @@ class _Dispatch:
         for attr in dir(instance):
             for prefix, table in (("visit_", self.enter), ("leave_", self.leave)):
                 if attr.startswith(prefix):
-                    node_type = getattr(ast, attr[len(prefix):], None)
+                    node_type = getattr(ast, attr[len(prefix) :], None)
                     if isinstance(node_type, type):
                         table.setdefault(node_type, []).append(getattr(instance, attr))
         end = getattr(instance, "end", None)
@@ -270,7 +277,10 @@ def enabled_rules(config: Config, path: str) -> list[RuleInfo]:
 
 
 def analyze_file(
-    path: str, raw: bytes, config: Config, relpath: str | None = None,
+    path: str,
+    raw: bytes,
+    config: Config,
+    relpath: str | None = None,
     rule_ids: frozenset[str] | None = None,
 ) -> FileResult:
     """Analyse one file: decode, parse, resolve, walk once with every enabled rule."""
@@ -286,17 +296,26 @@ def analyze_file(
 
 
 def analyze_tree(
-    source: SourceFile, tree: ast.Module, config: Config, relpath: str | None = None,
+    source: SourceFile,
+    tree: ast.Module,
+    config: Config,
+    relpath: str | None = None,
     rule_ids: frozenset[str] | None = None,
 ) -> FileResult:
     path = source.path
     result = FileResult(path)
     module, is_package = module_name_for(relpath or path.rsplit("/", 1)[-1])
-    rules = [RULES[r] for r in sorted(rule_ids)] if rule_ids is not None else list(
-        enabled_rules(config, relpath or path))
+    rules = (
+        [RULES[r] for r in sorted(rule_ids)]
+        if rule_ids is not None
+        else list(enabled_rules(config, relpath or path))
+    )
     suppressed, file_ignores = parse_suppressions(source.text)
     facts = FileFacts(
-        path=path, module=module, suppressed=suppressed, file_ignores=file_ignores,
+        path=path,
+        module=module,
+        suppressed=suppressed,
+        file_ignores=file_ignores,
         disabled=frozenset(set(RULES) - {r.id for r in rules}),
     )
     try:
@@ -309,9 +328,7 @@ def analyze_tree(
     except RecursionError:
         result.error = FileError(path, "RecursionError: code nested too deeply to analyse")
         return result
-    result.findings = [
-        f for f in ctx.findings if not facts.is_suppressed(f.rule, f.location.line)
-    ]
+    result.findings = [f for f in ctx.findings if not facts.is_suppressed(f.rule, f.location.line)]
     result.facts = facts
     result.sites = ctx.sites
     return result

@@ -11,11 +11,30 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", ".tox", ".nox", "node_modules",
-    "__pycache__", "build", "dist", ".mypy_cache", ".ruff_cache", ".pytest_cache",
-    ".eggs", "site-packages", ".direnv", "__pypackages__",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        "build",
+        "dist",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".eggs",
+        "site-packages",
+        ".direnv",
+        "__pypackages__",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +114,8 @@ def _ignored(patterns: list[_Pattern], rel: str, is_dir: bool) -> bool:
 
 def _excluded(rel: str, exclude: tuple[str, ...]) -> bool:
     return any(
-        fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
+        fnmatch.fnmatch(rel, pat)
+        or fnmatch.fnmatch(rel, pat.rstrip("/") + "/*")
         or fnmatch.fnmatch(Path(rel).name, pat)
         for pat in exclude
     )

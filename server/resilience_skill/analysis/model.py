@@ -87,8 +87,15 @@ class Finding:
     @property
     def sort_key(self) -> tuple[str, int, int, str, int, int, str]:
         loc = self.location
-        return (self.path, loc.line, loc.column, self.rule, loc.end_line, loc.end_column,
-                self.message)
+        return (
+            self.path,
+            loc.line,
+            loc.column,
+            self.rule,
+            loc.end_line,
+            loc.end_column,
+            self.message,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -406,8 +406,13 @@ class _SelfAttributes(ast.NodeVisitor):
         for stmt in body:
             self.visit(stmt)
 
-    def _record(self, target: ast.expr, value: ast.expr | None, annotation: ast.expr | None,
-                kind: BindingKind) -> None:
+    def _record(
+        self,
+        target: ast.expr,
+        value: ast.expr | None,
+        annotation: ast.expr | None,
+        kind: BindingKind,
+    ) -> None:
         if (
             isinstance(target, ast.Attribute)
             and isinstance(target.value, ast.Name)

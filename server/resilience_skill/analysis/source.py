@@ -57,7 +57,12 @@ class SourceFile:
 
     @classmethod
     def from_text(
-        cls, path: str, text: str, *, encoding: str = "utf-8", bom: bool = False,
+        cls,
+        path: str,
+        text: str,
+        *,
+        encoding: str = "utf-8",
+        bom: bool = False,
         raw: bytes | None = None,
     ) -> SourceFile:
         if text.startswith("\ufeff"):
