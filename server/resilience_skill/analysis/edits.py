@@ -144,3 +144,177 @@ def _one_argument_per_line(top: list[_Tok], open_tok: _Tok) -> bool:
 
 def in_fstring(ancestors: list[ast.AST]) -> bool:
     return any(isinstance(node, ast.JoinedStr) for node in ancestors)
+
+
+# -- module-level edits: imports and the module logger ----------------------------------
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
+
+
+def _line_start_edit(source: SourceFile, line: int, text: str) -> Edit:
+    """Insert whole lines ``text`` (without line ending) at the start of ``line``; past the
+    end of the file, append them."""
+    nl = source.newline
+    if line <= len(source.lines) and not (line == len(source.lines) and source.lines[-1] == ""):
+        return Edit(Location(line, 1, line, 1), f"{text}{nl}")
+    last = len(source.lines)
+    end_col = len(source.lines[-1]) + 1
+    prefix = nl if source.lines[-1] != "" else ""
+    return Edit(Location(last, end_col, last, end_col), f"{prefix}{text}{nl}")
+
+
+def _header_end(tree: ast.Module) -> int:
+    """The line after the module docstring and ``from __future__`` imports."""
+    line = 1
+    for index, stmt in enumerate(tree.body):
+        if (index == 0 and _is_docstring(stmt)) or (
+            isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+        ):
+            line = (stmt.end_lineno or stmt.lineno) + 1
+            continue
+        break
+    return line
+
+
+def _imports_end(tree: ast.Module) -> int:
+    """The line after the leading block of imports (after the header when there is none)."""
+    line = _header_end(tree)
+    for index, stmt in enumerate(tree.body):
+        if index == 0 and _is_docstring(stmt):
+            continue
+        if isinstance(stmt, ast.Import | ast.ImportFrom):
+            line = (stmt.end_lineno or stmt.lineno) + 1
+            continue
+        if isinstance(stmt, ast.Try | ast.If) and all(
+            isinstance(s, ast.Import | ast.ImportFrom) for s in stmt.body
+        ):
+            line = (stmt.end_lineno or stmt.lineno) + 1
+            continue
+        break
+    return line
+
+
+def has_import(tree: ast.Module, module: str, name: str | None = None) -> bool:
+    """``import module`` (name None) or ``from module import name`` at module level."""
+    for stmt in tree.body:
+        if name is None and isinstance(stmt, ast.Import):
+            if any(a.name == module and a.asname is None for a in stmt.names):
+                return True
+        elif name is not None and isinstance(stmt, ast.ImportFrom) and stmt.level == 0:
+            if stmt.module == module and any(
+                a.name == name and a.asname is None for a in stmt.names
+            ):
+                return True
+    return False
+
+
+def add_import(source: SourceFile, tree: ast.Module, module: str) -> Edit | None:
+    """``import module`` after the header, unless already imported."""
+    if has_import(tree, module):
+        return None
+    return _line_start_edit(source, _header_end(tree), f"import {module}")
+
+
+def add_from_import(source: SourceFile, tree: ast.Module, module: str, name: str) -> Edit | None:
+    """``from module import name``: extends an existing ``from module import ...`` (at its
+    sorted place when it was sorted), else a new line after the docstring and ``from
+    __future__`` imports. ``None`` when ``name`` is already imported."""
+    if has_import(tree, module, name):
+        return None
+    for stmt in tree.body:
+        if (
+            isinstance(stmt, ast.ImportFrom)
+            and stmt.level == 0
+            and stmt.module == module
+            and not any(a.name == "*" for a in stmt.names)
+        ):
+            return _extend_from_import(source, stmt, name)
+    return _line_start_edit(source, _header_end(tree), f"from {module} import {name}")
+
+
+def _extend_from_import(source: SourceFile, stmt: ast.ImportFrom, name: str) -> Edit:
+    aliases = stmt.names
+    names = [a.name for a in aliases]
+    is_sorted = names == sorted(names)
+    if is_sorted and name < names[0]:
+        first = aliases[0]
+        loc = source.location(first)
+        return Edit(Location(loc.line, loc.column, loc.line, loc.column), f"{name}, ")
+    after = aliases[-1]
+    if is_sorted:
+        after = [a for a in aliases if a.name < name][-1]
+    loc = source.location(after)
+    return Edit(Location(loc.end_line, loc.end_column, loc.end_line, loc.end_column), f", {name}")
+
+
+_LOGGER_FACTORIES = frozenset(
+    {
+        "logging.getLogger",
+        "structlog.get_logger",
+        "structlog.getLogger",
+        "structlog.stdlib.get_logger",
+    }
+)
+
+
+def _module_logger_name(tree: ast.Module) -> str | None:
+    imports: dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                imports[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module:
+            for alias in stmt.names:
+                imports[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+                if f"{stmt.module}.{alias.name}" == "loguru.logger":
+                    return alias.asname or alias.name
+        elif (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Call)
+        ):
+            func = stmt.value.func
+            qual = None
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                base = imports.get(func.value.id)
+                qual = f"{base}.{func.attr}" if base else None
+            elif isinstance(func, ast.Name):
+                qual = imports.get(func.id)
+            if qual in _LOGGER_FACTORIES:
+                return stmt.targets[0].id
+    return None
+
+
+def module_logger(source: SourceFile, tree: ast.Module) -> tuple[str, tuple[Edit, ...]] | None:
+    """The module logger's name and the edits creating it when there is none
+    (``import logging`` if needed, then ``logger = logging.getLogger(__name__)`` after the
+    imports). ``None`` when the name ``logger`` is taken by something else."""
+    existing = _module_logger_name(tree)
+    if existing is not None:
+        return existing, ()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "logger" for t in targets):
+            return None
+    edits: list[Edit] = []
+    import_edit = add_import(source, tree, "logging")
+    line = _imports_end(tree)
+    if import_edit is not None:
+        line = max(line, import_edit.location.line)
+        if import_edit.location.line == line:
+            # Both land on the same line start: emit them as one insertion, in order.
+            nl = source.newline
+            text = f"import logging{nl}{nl}logger = logging.getLogger(__name__)"
+            return "logger", (_line_start_edit(source, line, text),)
+        edits.append(import_edit)
+    edits.append(_line_start_edit(source, line, "logger = logging.getLogger(__name__)"))
+    return "logger", tuple(edits)
