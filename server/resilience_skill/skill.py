@@ -211,8 +211,9 @@ def _refuse_anchors(path: Path, fm: Frontmatter) -> None:
     try:
         for event in yaml.parse(fm.text, Loader=yaml.SafeLoader):
             count += 1
-            line = fm.first_line + event.start_mark.line
-            col = event.start_mark.column + 1
+            mark = event.start_mark
+            line = fm.first_line + (mark.line if mark else 0)
+            col = (mark.column + 1) if mark else 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise SkillError(
                     path,
@@ -383,6 +384,17 @@ def split_citation(text: str) -> tuple[str, tuple[str, ...]]:
     return text[: match.start()].strip(), expand_citation(match.group(1))
 
 
+def _link_text(children: list[Token], j: int) -> str:
+    if children[j].type == "image":
+        return children[j].content
+    parts = []
+    for child in children[j + 1 :]:
+        if child.type == "link_close":
+            break
+        parts.append(child.content)
+    return "".join(parts)
+
+
 def _link_position(lines: list[str], start: int, end: int, target: str) -> tuple[int, int]:
     """0-based line and column of ``target`` in the block spanning lines [start, end)."""
     for i in range(start, min(end, len(lines))):
@@ -442,7 +454,8 @@ def parse_body(body: str, first_line: int = 1) -> Body:
             blocks.append(CodeBlock("", tok.content, first_line + start))
         elif tok.type == "inline":
             end = tok.map[1] if tok.map else start + 1
-            for child in tok.children or []:
+            children = tok.children or []
+            for j, child in enumerate(children):
                 target = None
                 if child.type == "link_open":
                     target = str(child.attrs.get("href", ""))
@@ -450,8 +463,9 @@ def parse_body(body: str, first_line: int = 1) -> Body:
                     target = str(child.attrs.get("src", ""))
                 if target:
                     ln, col = _link_position(source_lines, start, end, target)
+                    label = _link_text(children, j)
                     links.append(
-                        Link(target, child.content, first_line + ln, col + 1, child.type == "image")
+                        Link(target, label, first_line + ln, col + 1, child.type == "image")
                     )
             item = _task_item(tokens, i, first_line + start)
             if item is not None:
