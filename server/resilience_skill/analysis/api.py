@@ -136,6 +136,25 @@ def _combine(results: list[FileResult], errors: list[FileError], config: Config)
     )
 
 
+def rebuild(result: AuditResult, findings: tuple[Finding, ...]) -> AuditResult:
+    """The same audit with only ``findings`` kept (summary and scorecard recounted)."""
+    by_severity = {"high": 0, "medium": 0, "low": 0}
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_severity[f.severity.value] += 1
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    sites = {k: [v["sites"], v["ok"]] for k, v in result.sites.items()}
+    return AuditResult(
+        findings=findings,
+        errors=result.errors,
+        summary=Summary(
+            result.summary.files, len(findings), by_severity, dict(sorted(by_rule.items()))
+        ),
+        checklist=scorecard(findings, sites),
+        sites=result.sites,
+    )
+
+
 def audit_paths(
     paths: Sequence[str] = (".",),
     config: Config | None = None,

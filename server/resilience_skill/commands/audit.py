@@ -1,15 +1,181 @@
-"""`resilience audit` (not built yet)."""
+"""``resilience audit``: find resilience problems, report them, exit like Ruff."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from pathlib import Path
+
+from resilience_skill.report import FORMATS
+
+_FAIL_ON = ("high", "medium", "low", "never")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("rest", nargs="*")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders to audit (default: .); '-' reads stdin",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=None,
+        metavar="RULES",
+        help="rule IDs, prefixes (RES1) or names, comma separated",
+    )
+    parser.add_argument("--ignore", action="append", default=None, metavar="RULES")
+    parser.add_argument(
+        "--fail-on",
+        choices=_FAIL_ON,
+        default=None,
+        help="lowest severity that makes the exit code 1 (default: low)",
+    )
+    parser.add_argument("--config", type=Path, default=None, metavar="PYPROJECT")
+    parser.add_argument("--no-cache", action="store_true", help="accepted; nothing is cached")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: all cores)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="report only findings not in this baseline",
+    )
+    parser.add_argument(
+        "--write-baseline",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the current findings as a baseline",
+    )
+    parser.add_argument("--stdin-filename", default=None, metavar="NAME")
+    parser.add_argument(
+        "--no-excerpt", action="store_true", help="text format: one line per finding"
+    )
+
+
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
+    if values is None:
+        return None
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _error(message: str) -> int:
+    print(f"resilience audit: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+    if done == total:
+        sys.stderr.write("\r" + " " * (width + 30) + "\r")
+    sys.stderr.flush()
 
 
 def run(args: argparse.Namespace) -> int:
-    print("resilience audit: not implemented yet", file=sys.stderr)
-    return 2
+    from resilience_skill import __version__  # noqa: F401
+    from resilience_skill.analysis.api import audit_bytes, audit_paths, collect_files
+    from resilience_skill.analysis.model import Severity
+    from resilience_skill.analysis.selection import validate_selection
+    from resilience_skill.config import ConfigError, load_config, with_overrides
+    from resilience_skill.report.lines import SourceLines
+
+    paths = args.paths or ["."]
+    start = Path(paths[0]) if paths[0] != "-" else Path.cwd()
+    try:
+        config = load_config(args.config, start=start)
+        config = with_overrides(
+            config, select=_split(args.select), ignore=_split(args.ignore), fail_on=args.fail_on
+        )
+        validate_selection(config)
+    except ConfigError as exc:
+        return _error(str(exc))
+    except ValueError as exc:
+        return _error(str(exc))
+    if args.jobs is not None and args.jobs < 1:
+        return _error("--jobs must be at least 1")
+
+    overrides: dict[str, str] = {}
+    if paths == ["-"]:
+        name = args.stdin_filename or "<stdin>"
+        raw = sys.stdin.buffer.read()
+        result = audit_bytes(raw, name, config)
+        try:
+            overrides[name] = raw.decode("utf-8-sig", "replace")
+        except LookupError:  # pragma: no cover
+            pass
+    else:
+        if "-" in paths:
+            return _error("'-' (stdin) cannot be combined with other paths")
+        progress = None
+        if sys.stderr.isatty() and args.format == "text":
+            files, _ = collect_files(paths, config)
+            progress = _progress if len(files) > 300 else None
+        result = audit_paths(paths, config, jobs=args.jobs, progress=progress)
+    lines = SourceLines(overrides)
+
+    if args.write_baseline is not None:
+        from resilience_skill.baseline import write_baseline
+
+        count = write_baseline(args.write_baseline, result.findings, lines)
+        print(f"Wrote {count} finding(s) to {args.write_baseline}", file=sys.stderr)
+        return 0
+    if args.baseline is not None:
+        from resilience_skill.analysis.api import rebuild
+        from resilience_skill.baseline import BaselineError, filter_new, load_baseline
+
+        try:
+            known = load_baseline(args.baseline)
+        except BaselineError as exc:
+            return _error(str(exc))
+        result = rebuild(result, filter_new(result.findings, known, lines))
+
+    sys.stdout.write(_render(result, args, lines))
+    sys.stdout.flush()
+    fail_on = config.fail_on
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    if result.errors or any(f.severity.rank >= threshold for f in result.findings):
+        return 1
+    return 0
+
+
+def _render(result: object, args: argparse.Namespace, lines: object) -> str:
+    fmt = args.format
+    if fmt == "json":
+        from resilience_skill.report import json as json_report
+
+        return json_report.render(result)  # type: ignore[arg-type]
+    if fmt == "sarif":
+        from resilience_skill.report import sarif
+
+        return sarif.render(result, lines)  # type: ignore[arg-type]
+    if fmt == "github":
+        from resilience_skill.report import github
+
+        return github.render(result)  # type: ignore[arg-type]
+    from resilience_skill.report import text
+
+    colour = sys.stdout.isatty()
+    return text.render(
+        result,
+        lines,
+        colour=colour,  # type: ignore[arg-type]
+        excerpts=not args.no_excerpt,
+    )
+
+
+__all__ = ["add_arguments", "replace", "run"]

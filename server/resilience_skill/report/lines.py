@@ -1,0 +1,31 @@
+"""Source lines for excerpts and fingerprints, read once per file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from resilience_skill.analysis.source import SourceError, SourceFile
+
+
+class SourceLines:
+    """Lines of the audited files by path; in-memory sources can be registered first."""
+
+    def __init__(self, overrides: dict[str, str] | None = None) -> None:
+        self._overrides = {
+            path: SourceFile.from_text(path, text).lines for path, text in (overrides or {}).items()
+        }
+
+    def line(self, path: str, line: int) -> str:
+        lines = self._overrides.get(path)
+        if lines is None:
+            lines = _read_lines(path)
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+@lru_cache(maxsize=256)
+def _read_lines(path: str) -> list[str]:
+    try:
+        return SourceFile.from_bytes(path, Path(path).read_bytes()).lines
+    except (OSError, SourceError):
+        return []
