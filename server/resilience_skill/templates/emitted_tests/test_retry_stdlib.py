@@ -6,12 +6,13 @@ import random
 
 import pytest
 
-from resilience_skill.templates.retry_stdlib import (
-    BASE_DELAY,
-    MAX_ATTEMPTS,
-    MAX_DELAY,
-    RetryPolicy,
-)
+# isort: split
+import resilience_skill.templates.retry_stdlib as subject
+
+MAX_ATTEMPTS = subject.MAX_ATTEMPTS
+BASE_DELAY = subject.BASE_DELAY
+MAX_DELAY = subject.MAX_DELAY
+RetryPolicy = subject.RetryPolicy
 
 
 class FlakyDependency:
@@ -80,7 +81,7 @@ def test_does_not_retry_non_transient_errors() -> None:
 def test_hook_and_log_see_every_retry(caplog: pytest.LogCaptureFixture) -> None:
     seen: list[tuple[int, str, float]] = []
     sleeps: list[float] = []
-    policy = make_policy(sleeps, on_retry=lambda n, exc, delay: seen.append((n, str(exc), delay)))
+    policy = make_policy(sleeps, attempts=3, on_retry=lambda n, exc, delay: seen.append((n, str(exc), delay)))
     policy.call(FlakyDependency(2, ConnectionError("down")))
     assert [(n, message) for n, message, _ in seen] == [(1, "down"), (2, "down")]
     assert [delay for *_, delay in seen] == sleeps
@@ -91,7 +92,7 @@ def test_decorator_form_keeps_the_signature() -> None:
     sleeps: list[float] = []
     dependency = FlakyDependency(1, ConnectionError())
 
-    @make_policy(sleeps)
+    @make_policy(sleeps, attempts=2)
     def fetch(suffix: str) -> str:
         return dependency() + suffix
 
