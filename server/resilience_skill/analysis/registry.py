@@ -167,9 +167,8 @@ _ID = re.compile(r"^RES\d+$", re.IGNORECASE)
 
 def expand_selectors(selectors: Iterable[str], *, where: str = "") -> set[str]:
     """IDs, ID prefixes (``RES1``, ``RES10``), ``ALL`` and rule names to the set of IDs.
-    An unknown selector raises ``ValueError`` naming it."""
-    rules = load_rules()
-    by_name = {info.name: rule_id for rule_id, info in rules.items()}
+    A selector that names no rule of the contract raises ``ValueError`` naming it."""
+    by_name = {name: rule_id for rule_id, (name, *_rest) in CATALOG.items()}
     chosen: set[str] = set()
     for raw in selectors:
         sel = raw.strip()
@@ -177,11 +176,11 @@ def expand_selectors(selectors: Iterable[str], *, where: str = "") -> set[str]:
             continue
         upper = sel.upper().rstrip("X")
         if upper == "ALL":
-            chosen.update(rules)
+            chosen.update(CATALOG)
         elif sel in by_name:
             chosen.add(by_name[sel])
         elif _ID.match(upper) or upper == "RES":
-            matched = {r for r in rules if r.startswith(upper)}
+            matched = {r for r in CATALOG if r.startswith(upper)}
             if not matched:
                 raise ValueError(f"{where}unknown rule selector {raw!r}")
             chosen.update(matched)

@@ -13,7 +13,7 @@ from resilience_skill.config import Config
 def _selected(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
     rules = load_rules()
     chosen = expand_selectors(select) if select else set(rules)
-    return frozenset(chosen - expand_selectors(ignore))
+    return frozenset((chosen - expand_selectors(ignore)) & set(rules))
 
 
 def selected_ids(config: Config) -> frozenset[str]:

@@ -47,8 +47,10 @@ class SourceFile:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
         except SyntaxError as exc:
-            raise SourceError(f"cannot detect encoding: {exc}") from exc
+            raise SourceError(f"cannot decode: {exc}") from exc
         bom = raw.startswith(codecs.BOM_UTF8)
+        if bom:
+            encoding = "utf-8"  # the BOM is kept apart and written back by `encode`
         try:
             text = raw.decode("utf-8-sig" if bom else encoding)
         except (UnicodeDecodeError, LookupError) as exc:

@@ -1,8 +1,7 @@
-"""Source lines for excerpts and fingerprints, read once per file."""
+"""Source lines for excerpts and fingerprints, read once per file per report."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from resilience_skill.analysis.source import SourceError, SourceFile
@@ -19,11 +18,10 @@ class SourceLines:
     def line(self, path: str, line: int) -> str:
         lines = self._overrides.get(path)
         if lines is None:
-            lines = _read_lines(path)
+            lines = self._overrides[path] = _read_lines(path)
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-@lru_cache(maxsize=256)
 def _read_lines(path: str) -> list[str]:
     try:
         return SourceFile.from_bytes(path, Path(path).read_bytes()).lines
