@@ -4,8 +4,12 @@ regenerated source, so comments, quotes, trailing commas and line endings stay a
 from __future__ import annotations
 
 import ast
+import bisect
 import io
+import re
 import tokenize
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from resilience_skill.analysis.model import Edit, Location
@@ -21,6 +25,11 @@ _SKIP = frozenset(
         tokenize.ENDMARKER,
     }
 )
+_OPENERS = frozenset("([{")
+_CLOSERS = frozenset(")]}")
+# tokenize splits lines at "\n" only; a lone "\r" (old Mac endings) becomes "\n", which keeps
+# every offset and makes token rows match SourceFile.lines.
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,67 @@ class _Tok:
     end_col: int
 
 
+def _tokens(text: str) -> list[tokenize.TokenInfo] | None:
+    try:
+        return list(tokenize.generate_tokens(io.StringIO(_LONE_CR.sub("\n", text)).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+
+
+# -- strings: calls inside f-strings are never edited ------------------------------------
+
+_STRING_SPANS: weakref.WeakKeyDictionary[SourceFile, tuple[list[int], list[int]] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _string_spans(source: SourceFile) -> tuple[list[int], list[int]] | None:
+    """Start and end offsets of every string token of the file (sorted), or None when the
+    file cannot be tokenised."""
+    if source in _STRING_SPANS:
+        return _STRING_SPANS[source]
+    toks = _tokens(source.text)
+    spans: tuple[list[int], list[int]] | None = None
+    if toks is not None:
+        starts: list[int] = []
+        ends: list[int] = []
+        fstring_start = getattr(tokenize, "FSTRING_START", None)
+        fstring_end = getattr(tokenize, "FSTRING_END", None)
+        depth_start: list[int] = []
+        for tok in toks:
+            begin = source.offset(tok.start[0], tok.start[1] + 1)
+            finish = source.offset(tok.end[0], tok.end[1] + 1)
+            if tok.type == tokenize.STRING:
+                starts.append(begin)
+                ends.append(finish)
+            elif fstring_start is not None and tok.type == fstring_start:
+                depth_start.append(begin)
+            elif fstring_end is not None and tok.type == fstring_end and depth_start:
+                begin = depth_start.pop()
+                if not depth_start:
+                    starts.append(begin)
+                    ends.append(finish)
+        order = sorted(range(len(starts)), key=starts.__getitem__)
+        spans = ([starts[i] for i in order], [ends[i] for i in order])
+    _STRING_SPANS[source] = spans
+    return spans
+
+
+def inside_string(source: SourceFile, line: int, column: int) -> bool:
+    """Whether the position lies inside a string literal (an f-string's replacement field
+    included). Unknown (the file does not tokenise) counts as inside."""
+    spans = _string_spans(source)
+    if spans is None:
+        return True
+    starts, ends = spans
+    offset = source.offset(line, column)
+    index = bisect.bisect_right(starts, offset) - 1
+    return index >= 0 and starts[index] < offset < ends[index]
+
+
+# -- inserting a keyword argument into a call --------------------------------------------
+
+
 def _call_tokens(source: SourceFile, call: ast.Call) -> list[_Tok] | None:
     loc = source.location(call)
     start = source.offset(loc.line, loc.column)
@@ -42,9 +112,8 @@ def _call_tokens(source: SourceFile, call: ast.Call) -> list[_Tok] | None:
     segment = source.text[start:end]
     if not segment.endswith(")"):
         return None
-    try:
-        raw = list(tokenize.generate_tokens(io.StringIO(segment).readline))
-    except (tokenize.TokenError, SyntaxError, IndentationError):
+    raw = _tokens(segment)
+    if raw is None:
         return None
     base_col = loc.column - 1
     toks = []
@@ -63,83 +132,173 @@ def _call_tokens(source: SourceFile, call: ast.Call) -> list[_Tok] | None:
     return toks
 
 
-def _argument_tokens(toks: list[_Tok]) -> tuple[_Tok, _Tok, list[_Tok]] | None:
-    """The call's own parentheses and the significant tokens between them at depth 1."""
+@dataclass(frozen=True)
+class _Arg:
+    first: _Tok
+    last: _Tok
+
+
+@dataclass(frozen=True)
+class _ArgList:
+    open: _Tok
+    close: _Tok
+    args: list[_Arg]
+    trailing_comma: _Tok | None
+
+
+def _argument_list(toks: list[_Tok]) -> _ArgList | None:
+    """The call's own parentheses and its top-level arguments (first and last token)."""
     sig = [t for t in toks if t.type not in _SKIP]
     if not sig or sig[-1].string != ")":
         return None
     stack: list[int] = []
     open_idx = None
     for i, tok in enumerate(sig):
-        if tok.type == tokenize.OP and tok.string in "([{":
+        if tok.type == tokenize.OP and tok.string in _OPENERS:
             stack.append(i)
-        elif tok.type == tokenize.OP and tok.string in ")]}":
+        elif tok.type == tokenize.OP and tok.string in _CLOSERS:
             if not stack:
                 return None
             opened = stack.pop()
             if i == len(sig) - 1:
                 open_idx = opened
-    if open_idx is None:
+    if open_idx is None or stack:
         return None
-    inner = sig[open_idx + 1 : -1]
+    args: list[_Arg] = []
     depth = 0
-    top: list[_Tok] = []
-    for tok in inner:
-        if tok.type == tokenize.OP and tok.string in "([{":
-            if depth == 0:
-                top.append(tok)
+    first: _Tok | None = None
+    last: _Tok | None = None
+    trailing: _Tok | None = None
+    for tok in sig[open_idx + 1 : -1]:
+        is_op = tok.type == tokenize.OP
+        if depth == 0 and is_op and tok.string == ",":
+            if first is None or last is None:
+                return None
+            args.append(_Arg(first, last))
+            first = last = None
+            trailing = tok
+            continue
+        if first is None:
+            first = tok
+        last = tok
+        trailing = None
+        if is_op and tok.string in _OPENERS:
             depth += 1
-        elif tok.type == tokenize.OP and tok.string in ")]}":
+        elif is_op and tok.string in _CLOSERS:
             depth -= 1
-        elif depth == 0:
-            top.append(tok)
-    return sig[open_idx], sig[-1], top if inner else []
+    if first is not None and last is not None:
+        args.append(_Arg(first, last))
+    return _ArgList(sig[open_idx], sig[-1], args, trailing)
 
 
-def _indent_of(source: SourceFile, line: int) -> str:
-    text = source.lines[line - 1]
-    return text[: len(text) - len(text.lstrip(" \t"))]
+def _line_text(source: SourceFile, line: int) -> str:
+    return source.lines[line - 1]
+
+
+def _starts_line(source: SourceFile, tok: _Tok) -> bool:
+    return _line_text(source, tok.line)[: tok.col - 1].strip() == ""
+
+
+def _one_argument_per_line(source: SourceFile, parts: _ArgList) -> bool:
+    """Every argument starts a line of its own (hanging indents included)."""
+    args = parts.args
+    if len(args) < 2 and args[0].first.line == parts.open.line:
+        return False
+    lines = [a.first.line for a in args]
+    if len(set(lines)) != len(lines):
+        return False
+    return all(_starts_line(source, a.first) for a in args[1:]) and (
+        args[0].first.line == parts.open.line or _starts_line(source, args[0].first)
+    )
+
+
+def _at(line: int, col: int) -> Location:
+    return Location(line, col, line, col)
+
+
+def _line_end(source: SourceFile, line: int) -> int:
+    return len(_line_text(source, line)) + 1
+
+
+def _comment_follows(source: SourceFile, tok: _Tok) -> bool:
+    """Only a comment (or nothing) follows ``tok`` on its line."""
+    rest = _line_text(source, tok.end_line)[tok.end_col - 1 :].strip()
+    return rest == "" or rest.startswith("#")
 
 
 def insert_keyword(source: SourceFile, call: ast.Call, name: str, value: str) -> Edit | None:
     """An edit adding ``name=value`` to ``call``: before ``**kwargs``, after a trailing
-    comma, on its own line when the call has one argument per line. ``None`` when the call's
-    text cannot be tokenised on its own (for example inside an f-string)."""
+    comma, on its own line with the same indentation when the call has one argument per
+    line, after a comment that ends the last argument's line. ``None`` when the call cannot
+    be edited safely (inside an f-string, a lone generator argument, untokenisable text)."""
+    loc = source.location(call)
+    if inside_string(source, loc.line, loc.column):
+        return None
+    if (
+        len(call.args) == 1
+        and not call.keywords
+        and isinstance(call.args[0], ast.GeneratorExp)
+        and source.location(call.args[0]).end_column == loc.end_column
+        and source.location(call.args[0]).end_line == loc.end_line
+    ):
+        # `f(x for x in y)`: the generator borrows the call's parentheses; a second
+        # argument would need new ones around it.
+        return None
     toks = _call_tokens(source, call)
     if toks is None:
         return None
-    parts = _argument_tokens(toks)
+    parts = _argument_list(toks)
     if parts is None:
         return None
-    _open, close, top = parts
     text = f"{name}={value}"
-    if not [t for t in top if t.type not in _SKIP]:
-        # An empty call: `f()` -> `f(name=value)`.
-        return Edit(Location(close.line, close.col, close.line, close.col), text)
-    double_star = next((t for t in top if t.type == tokenize.OP and t.string == "**"), None)
+    nl = source.newline
+    if not parts.args:
+        # `f()` -> `f(name=value)`, right after the opening parenthesis so a comment inside
+        # the empty call stays after the new argument.
+        return Edit(_at(parts.open.end_line, parts.open.end_col), text)
+    per_line = _one_argument_per_line(source, parts)
+    double_star = next(
+        (a for a in parts.args if a.first.type == tokenize.OP and a.first.string == "**"), None
+    )
     if double_star is not None:
-        at = Location(double_star.line, double_star.col, double_star.line, double_star.col)
-        return Edit(at, f"{text}, ")
-    last = top[-1]
-    multiline = close.line > last.line
-    if last.string == ",":
-        if multiline:
-            indent = _indent_of(source, last.line)
-            content = f"{source.newline}{indent}{text},"
-        else:
-            content = f" {text},"
-        return Edit(Location(last.end_line, last.end_col, last.end_line, last.end_col), content)
-    if multiline and _one_argument_per_line(top, _open):
-        indent = _indent_of(source, last.line)
-        content = f",{source.newline}{indent}{text}"
-    else:
-        content = f", {text}"
-    return Edit(Location(last.end_line, last.end_col, last.end_line, last.end_col), content)
+        # Keyword arguments may not follow `**kwargs` in older code styles' eyes, and must
+        # not repeat a key it carries: place the new one just before it.
+        start = double_star.first
+        if per_line and _starts_line(source, start):
+            indent = _line_text(source, start.line)[: start.col - 1]
+            return Edit(_at(start.line, start.col), f"{text},{nl}{indent}")
+        return Edit(_at(start.line, start.col), f"{text}, ")
+    last = parts.args[-1].last
+    multiline = parts.close.line > last.end_line
+    indent = _arg_indent(source, parts)
+    comma = parts.trailing_comma
+    if comma is not None:
+        if multiline and _comment_follows(source, comma):
+            # After the comma's line (and its comment): a line of its own.
+            eol = _line_end(source, comma.end_line)
+            return Edit(_at(comma.end_line, eol), f"{nl}{indent}{text},")
+        return Edit(_at(comma.end_line, comma.end_col), f" {text},")
+    if multiline and per_line:
+        rest = _line_text(source, last.end_line)[last.end_col - 1 :]
+        if rest.strip().startswith("#"):
+            # `a  # note` -> `a,  # note` + a new line: the comment stays with its argument.
+            eol = _line_end(source, last.end_line)
+            where = Location(last.end_line, last.end_col, last.end_line, eol)
+            return Edit(where, f",{rest}{nl}{indent}{text}")
+        return Edit(_at(last.end_line, last.end_col), f",{nl}{indent}{text}")
+    if per_line and parts.close.line == last.end_line and last.end_line > parts.open.line:
+        # Hanging style `f(a,\n  b)`: the new argument aligned under the others.
+        return Edit(_at(last.end_line, last.end_col), f",{nl}{indent}{text}")
+    return Edit(_at(last.end_line, last.end_col), f", {text}")
 
 
-def _one_argument_per_line(top: list[_Tok], open_tok: _Tok) -> bool:
-    """Arguments start on lines of their own, after the opening parenthesis' line."""
-    return bool(top) and top[0].line > open_tok.line
+def _arg_indent(source: SourceFile, parts: _ArgList) -> str:
+    """The whitespace before the last argument that starts a line."""
+    for arg in reversed(parts.args):
+        if _starts_line(source, arg.first):
+            return _line_text(source, arg.first.line)[: arg.first.col - 1]
+    base = _line_text(source, parts.open.line)
+    return base[: len(base) - len(base.lstrip(" \t"))] + "    "
 
 
 def in_fstring(ancestors: list[ast.AST]) -> bool:
@@ -157,21 +316,56 @@ def _is_docstring(stmt: ast.stmt) -> bool:
     )
 
 
-def _line_start_edit(source: SourceFile, line: int, text: str) -> Edit:
-    """Insert whole lines ``text`` (without line ending) at the start of ``line``; past the
-    end of the file, append them."""
+def _first_line(stmt: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(stmt, "decorator_list", None) or []
+    return min([stmt.lineno, *(d.lineno for d in decorators)])
+
+
+def _is_blank(source: SourceFile, line: int) -> bool:
+    return 1 <= line <= len(source.lines) and source.lines[line - 1].strip() == ""
+
+
+def _is_code(source: SourceFile, line: int) -> bool:
+    """A line holding something other than blanks (a comment counts)."""
+    return 1 <= line <= len(source.lines) and source.lines[line - 1].strip() != ""
+
+
+def _insert_lines(
+    source: SourceFile,
+    line: int,
+    lines: list[str],
+    *,
+    blank_before: bool = False,
+    blanks_after: int = 0,
+) -> Edit:
+    """Insert whole ``lines`` at the start of ``line`` (past the end: appended), with a
+    blank line before them when the line above holds code and ``blank_before``, and up to
+    ``blanks_after`` blank lines after them when the line below holds code."""
     nl = source.newline
-    if line <= len(source.lines) and not (line == len(source.lines) and source.lines[-1] == ""):
-        return Edit(Location(line, 1, line, 1), f"{text}{nl}")
+    block = list(lines)
+    if blank_before and _is_code(source, line - 1):
+        block.insert(0, "")
+    if blanks_after and _is_code(source, line):
+        block.extend([""] * blanks_after)
+    text = nl.join(block)
+    at_end = line > len(source.lines) or (line == len(source.lines) and source.lines[-1] == "")
+    if not at_end:
+        return Edit(_at(line, 1), f"{text}{nl}")
     last = len(source.lines)
-    end_col = len(source.lines[-1]) + 1
     prefix = nl if source.lines[-1] != "" else ""
-    return Edit(Location(last, end_col, last, end_col), f"{prefix}{text}{nl}")
+    return Edit(_at(last, len(source.lines[-1]) + 1), f"{prefix}{text}{nl}")
 
 
-def _header_end(tree: ast.Module) -> int:
-    """The line after the module docstring and ``from __future__`` imports."""
-    line = 1
+def _line_start_edit(source: SourceFile, line: int, text: str) -> Edit:
+    """Insert the line ``text`` (without line ending) at the start of ``line``."""
+    return _insert_lines(source, line, [text])
+
+
+def _header_end(source: SourceFile, tree: ast.Module) -> int:
+    """The line after the module docstring and ``from __future__`` imports; with neither,
+    the line after the comment block that opens the file (shebang, encoding declaration,
+    licence), which must stay first."""
+    line = 0
     for index, stmt in enumerate(tree.body):
         if (index == 0 and _is_docstring(stmt)) or (
             isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
@@ -179,25 +373,40 @@ def _header_end(tree: ast.Module) -> int:
             line = (stmt.end_lineno or stmt.lineno) + 1
             continue
         break
+    if line:
+        return line
+    limit = _first_line(tree.body[0]) if tree.body else len(source.lines) + 1
+    line = 1
+    while line < limit and source.lines[line - 1].lstrip().startswith("#"):
+        line += 1
     return line
 
 
-def _imports_end(tree: ast.Module) -> int:
-    """The line after the leading block of imports (after the header when there is none)."""
-    line = _header_end(tree)
+def _leading_imports(tree: ast.Module) -> list[ast.stmt]:
+    """The module's opening block of imports (after the docstring; ``try``/``if`` blocks
+    made only of imports included)."""
+    block: list[ast.stmt] = []
     for index, stmt in enumerate(tree.body):
         if index == 0 and _is_docstring(stmt):
             continue
         if isinstance(stmt, ast.Import | ast.ImportFrom):
-            line = (stmt.end_lineno or stmt.lineno) + 1
+            block.append(stmt)
             continue
         if isinstance(stmt, ast.Try | ast.If) and all(
             isinstance(s, ast.Import | ast.ImportFrom) for s in stmt.body
         ):
-            line = (stmt.end_lineno or stmt.lineno) + 1
+            block.append(stmt)
             continue
         break
-    return line
+    return block
+
+
+def _imports_end(source: SourceFile, tree: ast.Module) -> int:
+    """The line after the leading block of imports (the header's end when there is none)."""
+    block = _leading_imports(tree)
+    if not block:
+        return _header_end(source, tree)
+    return (block[-1].end_lineno or block[-1].lineno) + 1
 
 
 def has_import(tree: ast.Module, module: str, name: str | None = None) -> bool:
@@ -206,25 +415,73 @@ def has_import(tree: ast.Module, module: str, name: str | None = None) -> bool:
         if name is None and isinstance(stmt, ast.Import):
             if any(a.name == module and a.asname is None for a in stmt.names):
                 return True
-        elif name is not None and isinstance(stmt, ast.ImportFrom) and stmt.level == 0:
-            if stmt.module == module and any(
-                a.name == name and a.asname is None for a in stmt.names
-            ):
-                return True
+        elif (
+            name is not None
+            and isinstance(stmt, ast.ImportFrom)
+            and stmt.level == 0
+            and stmt.module == module
+            and any(a.name == name and a.asname is None for a in stmt.names)
+        ):
+            return True
     return False
 
 
+def _alone_on_lines(stmt: ast.stmt, tree: ast.Module) -> bool:
+    """No other statement shares the statement's first or last line."""
+    for other in tree.body:
+        if other is stmt:
+            continue
+        if (other.end_lineno or other.lineno) >= stmt.lineno and other.lineno <= (
+            stmt.end_lineno or stmt.lineno
+        ):
+            return False
+    return True
+
+
+def _import_key(stmt: ast.stmt) -> str:
+    if isinstance(stmt, ast.Import):
+        return stmt.names[0].name.lower()
+    assert isinstance(stmt, ast.ImportFrom)
+    return ("." * stmt.level + (stmt.module or "")).lower()
+
+
+def _new_import_line(
+    source: SourceFile, tree: ast.Module, kind: type[ast.stmt], key: str, text: str
+) -> Edit:
+    """A new import line at its sorted place among the leading imports of the same kind
+    (``import x`` or ``from x import y``), else at the end of the leading imports, else
+    after the header, set off by blank lines."""
+    block = [
+        s
+        for s in _leading_imports(tree)
+        if not (isinstance(s, ast.ImportFrom) and s.module == "__future__")
+    ]
+    same = [s for s in block if type(s) is kind and s.col_offset == 0]
+    for stmt in same:
+        if _import_key(stmt) > key and _alone_on_lines(stmt, tree):
+            return _insert_lines(source, stmt.lineno, [text])
+    anchor = same[-1] if same else (block[-1] if block else None)
+    if kind is ast.Import and not same and block and _alone_on_lines(block[0], tree):
+        # Plain imports before `from` imports, as isort orders them.
+        return _insert_lines(source, block[0].lineno, [text])
+    if anchor is not None and _alone_on_lines(anchor, tree):
+        return _insert_lines(source, (anchor.end_lineno or anchor.lineno) + 1, [text])
+    line = _header_end(source, tree)
+    return _insert_lines(source, line, [text], blank_before=True, blanks_after=1)
+
+
 def add_import(source: SourceFile, tree: ast.Module, module: str) -> Edit | None:
-    """``import module`` after the header, unless already imported."""
+    """``import module`` among the leading imports (sorted), unless already imported."""
     if has_import(tree, module):
         return None
-    return _line_start_edit(source, _header_end(tree), f"import {module}")
+    return _new_import_line(source, tree, ast.Import, module.lower(), f"import {module}")
 
 
 def add_from_import(source: SourceFile, tree: ast.Module, module: str, name: str) -> Edit | None:
     """``from module import name``: extends an existing ``from module import ...`` (at its
-    sorted place when it was sorted), else a new line after the docstring and ``from
-    __future__`` imports. ``None`` when ``name`` is already imported."""
+    sorted place when it was sorted, on a line of its own when it lists one name per line),
+    else a new line among the leading imports, after the docstring and ``from __future__``
+    imports. ``None`` when ``name`` is already imported."""
     if has_import(tree, module, name):
         return None
     for stmt in tree.body:
@@ -235,22 +492,59 @@ def add_from_import(source: SourceFile, tree: ast.Module, module: str, name: str
             and not any(a.name == "*" for a in stmt.names)
         ):
             return _extend_from_import(source, stmt, name)
-    return _line_start_edit(source, _header_end(tree), f"from {module} import {name}")
+    return _new_import_line(
+        source, tree, ast.ImportFrom, module.lower(), f"from {module} import {name}"
+    )
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's and Ruff's default order: CONSTANTS, then Classes, then functions."""
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name.lower())
+    return (2, name.lower())
+
+
+def _plain_key(name: str) -> tuple[int, str]:
+    return (0, name)
 
 
 def _extend_from_import(source: SourceFile, stmt: ast.ImportFrom, name: str) -> Edit:
     aliases = stmt.names
     names = [a.name for a in aliases]
-    is_sorted = names == sorted(names)
-    if is_sorted and name < names[0]:
-        first = aliases[0]
-        loc = source.location(first)
-        return Edit(Location(loc.line, loc.column, loc.line, loc.column), f"{name}, ")
-    after = aliases[-1]
-    if is_sorted:
-        after = [a for a in aliases if a.name < name][-1]
-    loc = source.location(after)
-    return Edit(Location(loc.end_line, loc.end_column, loc.end_line, loc.end_column), f", {name}")
+    key: Callable[[str], tuple[int, str]] | None = None
+    if names == sorted(names, key=_isort_key):
+        key = _isort_key
+    elif names == sorted(names):
+        key = _plain_key
+    locs = [source.location(a) for a in aliases]
+    one_per_line = len(locs) > 1 and len({loc.line for loc in locs}) == len(locs)
+    one_per_line = one_per_line or (len(locs) == 1 and locs[0].line > stmt.lineno)
+    before = None
+    if key is not None:
+        before = next((i for i, n in enumerate(names) if key(n) > key(name)), None)
+    nl = source.newline
+    if one_per_line and all(
+        source.lines[loc.line - 1][: loc.column - 1].strip() == "" for loc in locs
+    ):
+        indent = source.lines[locs[-1].line - 1][: locs[-1].column - 1]
+        if before is not None:
+            return Edit(_at(locs[before].line, 1), f"{indent}{name},{nl}")
+        last = locs[-1]
+        rest = source.lines[last.end_line - 1][last.end_column - 1 :]
+        if rest.lstrip().startswith(","):
+            # `    last,  # note` -> a new line after it.
+            return _insert_lines(source, last.end_line + 1, [f"{indent}{name},"])
+        if rest.strip() == "" or rest.strip().startswith("#"):
+            eol = len(source.lines[last.end_line - 1]) + 1
+            where = Location(last.end_line, last.end_column, last.end_line, eol)
+            return Edit(where, f",{rest}{nl}{indent}{name},")
+    if before is not None:
+        loc = locs[before]
+        return Edit(_at(loc.line, loc.column), f"{name}, ")
+    loc = locs[-1]
+    return Edit(_at(loc.end_line, loc.end_column), f", {name}")
 
 
 _LOGGER_FACTORIES = frozenset(
@@ -277,44 +571,82 @@ def _module_logger_name(tree: ast.Module) -> str | None:
                 if f"{stmt.module}.{alias.name}" == "loguru.logger":
                     return alias.asname or alias.name
         elif (
-            isinstance(stmt, ast.Assign)
-            and len(stmt.targets) == 1
-            and isinstance(stmt.targets[0], ast.Name)
+            isinstance(stmt, ast.Assign | ast.AnnAssign)
             and isinstance(stmt.value, ast.Call)
+            and (targets := stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target])
+            and len(targets) == 1
+            and isinstance(targets[0], ast.Name)
         ):
             func = stmt.value.func
             qual = None
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
                 base = imports.get(func.value.id)
                 qual = f"{base}.{func.attr}" if base else None
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute):
+                inner = func.value
+                if isinstance(inner.value, ast.Name) and inner.value.id in imports:
+                    qual = f"{imports[inner.value.id]}.{inner.attr}.{func.attr}"
             elif isinstance(func, ast.Name):
                 qual = imports.get(func.id)
             if qual in _LOGGER_FACTORIES:
-                return stmt.targets[0].id
+                return targets[0].id
     return None
+
+
+def _binds_logger(tree: ast.Module) -> bool:
+    """The module-level name ``logger`` is bound (to something that is not a logger)."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets: list[ast.expr] = list(node.targets)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign):
+            targets = [node.target]
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            if any((a.asname or a.name.split(".")[0]) == "logger" for a in node.names):
+                return True
+            continue
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == "logger":
+                return True
+            continue
+        else:
+            continue
+        if any(isinstance(t, ast.Name) and t.id == "logger" for t in targets):
+            return True
+    return False
+
+
+_LOGGER_LINE = "logger = logging.getLogger(__name__)"
 
 
 def module_logger(source: SourceFile, tree: ast.Module) -> tuple[str, tuple[Edit, ...]] | None:
     """The module logger's name and the edits creating it when there is none
     (``import logging`` if needed, then ``logger = logging.getLogger(__name__)`` after the
-    imports). ``None`` when the name ``logger`` is taken by something else."""
+    imports, set off by blank lines). ``None`` when the name ``logger`` is taken by
+    something else."""
     existing = _module_logger_name(tree)
     if existing is not None:
         return existing, ()
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if any(isinstance(t, ast.Name) and t.id == "logger" for t in targets):
-            return None
-    edits: list[Edit] = []
+    if _binds_logger(tree):
+        return None
+    line = _imports_end(source, tree)
+    following = next((s for s in tree.body if _first_line(s) >= line), None)
+    blanks_after = (
+        2 if isinstance(following, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) else 1
+    )
     import_edit = add_import(source, tree, "logging")
-    line = _imports_end(tree)
-    if import_edit is not None:
-        line = max(line, import_edit.location.line)
-        if import_edit.location.line == line:
-            # Both land on the same line start: emit them as one insertion, in order.
-            nl = source.newline
-            text = f"import logging{nl}{nl}logger = logging.getLogger(__name__)"
-            return "logger", (_line_start_edit(source, line, text),)
-        edits.append(import_edit)
-    edits.append(_line_start_edit(source, line, "logger = logging.getLogger(__name__)"))
-    return "logger", tuple(edits)
+    if import_edit is not None and import_edit.location == _at(line, 1):
+        # Both land at the same place: one insertion, in order.
+        merged = _insert_lines(
+            source,
+            line,
+            ["import logging", "", _LOGGER_LINE],
+            blank_before=True,
+            blanks_after=blanks_after,
+        )
+        return "logger", (merged,)
+    logger_edit = _insert_lines(
+        source, line, [_LOGGER_LINE], blank_before=True, blanks_after=blanks_after
+    )
+    if import_edit is None:
+        return "logger", (logger_edit,)
+    return "logger", (import_edit, logger_edit)
