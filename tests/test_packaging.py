@@ -11,6 +11,7 @@ come from the wheel (a test checks that).
 from __future__ import annotations
 
 import email.parser
+import json
 import os
 import subprocess
 import sys
@@ -228,11 +229,12 @@ def test_installed_install_registers_the_absolute_interpreter(fresh: FreshVenv) 
 
 
 SERVE_PROBE = """
-import sys, anyio
+import json, sys, anyio
 from mcp import Client, StdioServerParameters
 
 async def main() -> None:
-    server = StdioServerParameters(command=sys.argv[1], args=["serve"])
+    entry = json.loads(sys.argv[1])
+    server = StdioServerParameters(command=entry["command"], args=entry["args"])
     async with Client(server, mode="legacy") as client:
         result = await client.read_resource("skill://resilience")
         sys.stdout.write(result.contents[0].text)
@@ -241,17 +243,20 @@ anyio.run(main)
 """
 
 
-def test_installed_server_serves_the_bundled_skill(fresh: FreshVenv) -> None:
+def test_registered_server_serves_the_bundled_skill(fresh: FreshVenv) -> None:
+    """Start the server exactly as `resilience install` registers it, and read the skill."""
     try:  # the stub answers at once; a real server on a closed stdin exits or waits
         stub = run([fresh.resilience, "serve"], fresh.workdir, timeout=10).stderr
     except subprocess.TimeoutExpired:
         stub = ""
     if NOT_BUILT in stub:
         pytest.skip("`resilience serve` is not implemented yet")
-    result = run([fresh.python, "-c", SERVE_PROBE, fresh.resilience], fresh.workdir, timeout=60)
+    printed = run([fresh.resilience, "install", "cursor", "--dry-run"], fresh.workdir).stdout
+    entry = json.loads(printed)["mcpServers"]["resilience"]
+    result = run([fresh.python, "-c", SERVE_PROBE, json.dumps(entry)], fresh.workdir, timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
-    skill = (fresh.site_packages / "resilience_skill/_data/skills/resilience/SKILL.md").read_text(
-        encoding="utf-8"
+    skill = fresh.site_packages / "resilience_skill/_data/skills/resilience/SKILL.md"
+    first_heading = next(
+        line for line in skill.read_text(encoding="utf-8").splitlines() if line.startswith("# ")
     )
-    first_heading = next(line for line in skill.splitlines() if line.startswith("# "))
     assert first_heading in result.stdout
