@@ -4,8 +4,11 @@ and against the real command line."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -284,3 +287,28 @@ def test_version_lives_in_one_place_and_the_changelog_has_it(pyproject: dict[str
     assert pyproject["tool"]["hatch"]["version"]["path"] == "server/resilience_skill/__init__.py"
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## [{resilience_skill.__version__}]" in changelog
+
+
+# --- Claude Code's own validator, where it is installed ----------------------------------
+
+
+@pytest.mark.skipif(shutil.which("claude") is None, reason="Claude Code (`claude`) not installed")
+@pytest.mark.parametrize("target", [".claude-plugin/plugin.json", "."])
+def test_claude_plugin_validate_strict(target: str, tmp_path: Path) -> None:
+    # `claude plugin validate PATH` checks the plugin manifest, or with a folder holding a
+    # marketplace, the marketplace; --strict fails on unknown fields and missing metadata.
+    claude = shutil.which("claude")
+    assert claude
+    env = {**os.environ, "HOME": str(tmp_path)}  # never read or touch the user's settings
+    result = subprocess.run(
+        [claude, "plugin", "validate", "--strict", str(ROOT / target)],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Validation passed" in result.stdout
