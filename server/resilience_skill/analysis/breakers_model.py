@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resilience_skill.analysis.engine import FileContext
+    from resilience_skill.analysis.resolve import Scope
 
 BREAKER_CLASSES: dict[str, str] = {
     "pybreaker.CircuitBreaker": "pybreaker",
@@ -195,7 +196,7 @@ def function_guard(ctx: FileContext, node: ast.FunctionDef | ast.AsyncFunctionDe
 def _scope_holding(ctx: FileContext, name: str) -> str | None:
     """The qualified name of the scope where ``name`` (seen from the current scope) is
     bound, or ``None`` when it is not bound once."""
-    current = ctx.scope
+    current: Scope | None = ctx.scope
     first = True
     while current is not None:
         if first or not isinstance(current.node, ast.ClassDef):
