@@ -1495,3 +1495,18 @@ def _wait_upper(wait: Wait, n: int) -> float | None:
             return None if wait.cap is None else min(raw, wait.cap)
         return raw
     return None
+
+
+def wait_schedule(waits: tuple[Wait, ...], attempts: int) -> list[float] | None:
+    """The upper bound of each pause between ``attempts`` attempts (waits added with
+    ``+`` summed per pause), when every wait is known; RES701 shows them in its message."""
+    pauses: list[float] = []
+    for n in range(1, attempts):
+        pause = 0.0
+        for wait in waits:
+            value = _wait_upper(wait, n)
+            if value is None:
+                return None
+            pause += value
+        pauses.append(pause)
+    return pauses
