@@ -4,7 +4,6 @@ idempotence, the parse guard, and files that are never touched."""
 from __future__ import annotations
 
 import ast
-import os
 import stat
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
 from resilience_skill.fixes import api as fix_api
 from resilience_skill.fixes import fix_paths, fix_source
+from resilience_skill.fixes import write as fix_write
 
 R101 = ["RES101"]
 CODE = "import requests\n\n\ndef f(url):\n    return requests.get(url).json()\n"
@@ -271,17 +271,18 @@ def test_file_changed_on_disk_meanwhile_is_not_overwritten(
     assert target.read_bytes().endswith(b"# edited meanwhile\n")
 
 
-def test_read_only_folder_reports_the_write_failure(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root can write anywhere")
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    target = folder / "m.py"
+def test_write_failure_is_reported_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "m.py"
     target.write_bytes(CODE.encode())
-    folder.chmod(0o555)
-    try:
-        [result] = fix_paths([str(target)], select=R101, unsafe=True)
-    finally:
-        folder.chmod(0o755)
-    assert not result.written and result.error is not None
+
+    def refuse(src: str, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fix_write.os, "replace", refuse)
+    [result] = fix_paths([str(target)], select=R101, unsafe=True)
+    assert not result.written
+    assert result.error == "cannot write: Permission denied"
     assert target.read_bytes() == CODE.encode()
+    assert list(tmp_path.iterdir()) == [target]

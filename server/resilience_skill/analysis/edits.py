@@ -72,18 +72,18 @@ def _string_spans(source: SourceFile) -> tuple[list[int], list[int]] | None:
         fstring_end = getattr(tokenize, "FSTRING_END", None)
         depth_start: list[int] = []
         for tok in toks:
-            begin = source.offset(tok.start[0], tok.start[1] + 1)
-            finish = source.offset(tok.end[0], tok.end[1] + 1)
+            # Only string tokens: the implicit NEWLINE/ENDMARKER of a file without a final
+            # line ending sit past its last line.
             if tok.type == tokenize.STRING:
-                starts.append(begin)
-                ends.append(finish)
+                starts.append(source.offset(tok.start[0], tok.start[1] + 1))
+                ends.append(source.offset(tok.end[0], tok.end[1] + 1))
             elif fstring_start is not None and tok.type == fstring_start:
-                depth_start.append(begin)
+                depth_start.append(source.offset(tok.start[0], tok.start[1] + 1))
             elif fstring_end is not None and tok.type == fstring_end and depth_start:
                 begin = depth_start.pop()
                 if not depth_start:
                     starts.append(begin)
-                    ends.append(finish)
+                    ends.append(source.offset(tok.end[0], tok.end[1] + 1))
         order = sorted(range(len(starts)), key=starts.__getitem__)
         spans = ([starts[i] for i in order], [ends[i] for i in order])
     _STRING_SPANS[source] = spans

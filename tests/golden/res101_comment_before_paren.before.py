@@ -1,0 +1,8 @@
+import requests
+
+requests.get(
+    url,
+    params=params,  # filters
+)
+requests.get(url  # why
+)

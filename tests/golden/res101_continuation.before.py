@@ -1,0 +1,4 @@
+import requests
+
+r = requests.get(url, \
+                 headers=h)

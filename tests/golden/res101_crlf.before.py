@@ -1,0 +1,8 @@
+import requests
+
+
+def fetch(url):
+    return requests.get(
+        url,
+        params={'q': 1},
+    )

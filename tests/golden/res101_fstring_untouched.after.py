@@ -1,0 +1,3 @@
+import requests
+
+print(f"status: {requests.get(url).status_code}")

@@ -1,0 +1,4 @@
+import requests
+
+response = requests.put(url,
+                        data=payload)

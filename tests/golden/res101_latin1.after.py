@@ -1,0 +1,5 @@
+# -*- coding: latin-1 -*-
+import requests
+
+MESSAGE = 'café'
+requests.get('http://example.com/é', timeout=(3.05, 30))

@@ -1,0 +1,11 @@
+import requests
+
+
+def fetch(url, token):
+    return requests.get(
+        url,
+        headers={"Authorization": token},
+        params={
+            "page": 1,
+        }
+    )

@@ -1,0 +1,6 @@
+import requests
+
+requests.get(
+    url,
+    stream=True  # big file
+)

@@ -1,0 +1,6 @@
+"""Client."""
+import requests
+
+
+def fetch(url):
+    return requests.get(url).json()

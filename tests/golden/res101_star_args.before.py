@@ -1,0 +1,4 @@
+import requests
+
+requests.request(*args)
+requests.get(url, *rest)

@@ -1,0 +1,3 @@
+import requests
+
+requests.post(url, json=body,)
