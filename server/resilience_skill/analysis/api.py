@@ -67,7 +67,7 @@ def _analyze_one(job: tuple[str, str, str, Config]) -> FileResult:
         raw = Path(file).read_bytes()
     except OSError as exc:
         return FileResult(display, error=FileError(display, f"cannot read: {exc.strerror}"))
-    return analyze_file(display, raw, config, rel, rule_ids_for_path(config, rel))
+    return analyze_file(display, raw, config, rel, rule_ids_for_path(config, rel), disk_path=file)
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

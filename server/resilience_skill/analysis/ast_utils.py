@@ -10,6 +10,7 @@ from resilience_skill.analysis import knowledge as kb
 
 if TYPE_CHECKING:
     from resilience_skill.analysis.engine import FileContext
+    from resilience_skill.analysis.resolve import Scope
 
 
 class _Unknown:
@@ -164,6 +165,9 @@ def is_logging_call(ctx: FileContext, call: ast.Call) -> bool:
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
         # logging.getLogger(__name__).warning(...), structlog.get_logger().info(...)
         return is_logging_call(ctx, func.value)
+    if isinstance(func, ast.Attribute):
+        # audit = logging.getLogger("audit"); audit.warning(...)
+        return ctx.type_of(func.value) in kb.LOGGER_FACTORIES
     return False
 
 
@@ -185,9 +189,12 @@ def _is_cursor_of_client(ctx: FileContext, expr: ast.expr) -> bool:
         if value is None:
             return False
         expr = value
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):
-        if expr.func.attr in ("cursor", "pipeline", "channel"):
-            return ctx.type_of(expr.func.value) in kb.CLIENT_TYPES
+    if (
+        isinstance(expr, ast.Call)
+        and isinstance(expr.func, ast.Attribute)
+        and expr.func.attr in ("cursor", "pipeline", "channel")
+    ):
+        return ctx.type_of(expr.func.value) in kb.CLIENT_TYPES
     return False
 
 
@@ -210,8 +217,29 @@ def is_grpc_stub(ctx: FileContext, expr: ast.expr) -> bool:
     channel = value.args[0]
     if isinstance(channel, ast.Call):
         return ctx.qualname(channel.func) in kb.GRPC_CHANNELS
-    channel_type = ctx.type_of(channel)
+    scope = ctx.scope
+    if value is not expr and isinstance(expr, ast.Attribute):
+        # `self.stub = FooStub(channel)`: `channel` is a local of the method that assigns it.
+        scope = _method_scope_of(ctx, value) or scope
+    channel_type = ctx.resolver.type_of(channel, scope)
     return channel_type in kb.GRPC_CHANNELS
+
+
+def _method_scope_of(ctx: FileContext, node: ast.expr) -> Scope | None:
+    """The scope of the method (of the current class) whose body holds ``node``."""
+    cls_scope = ctx.resolver.enclosing_class(ctx.scope)
+    if cls_scope is None:
+        return None
+    line = node.lineno
+    for scope in ctx.resolver.scopes.values():
+        node = scope.node
+        if (
+            scope.parent is cls_scope
+            and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.lineno <= line <= (node.end_lineno or line)
+        ):
+            return scope
+    return None
 
 
 def is_external_call(ctx: FileContext, call: ast.Call) -> bool:

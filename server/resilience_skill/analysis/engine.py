@@ -46,6 +46,11 @@ class FileContext:
         """Nodes enclosing the one being visited, outermost first (the node excluded)."""
         self.scopes: list[Scope] = [resolver.module_scope]
         self.functions: list[FunctionFacts] = []
+        self._qualnames: dict[int, object] = {}
+        self._types: dict[int, object] = {}
+        self.disk_path: str | None = None
+        """The file on disk being audited (None for in-memory sources); rules that read
+        project files next to it (the RES105 redis pin) use it."""
 
     # -- where the walk is ------------------------------------------------------------
 
@@ -282,6 +287,7 @@ def analyze_file(
     config: Config,
     relpath: str | None = None,
     rule_ids: frozenset[str] | None = None,
+    disk_path: str | None = None,
 ) -> FileResult:
     """Analyse one file: decode, parse, resolve, walk once with every enabled rule."""
     load_rules()
@@ -292,7 +298,7 @@ def analyze_file(
     except SourceError as exc:
         result.error = FileError(path, str(exc))
         return result
-    return analyze_tree(source, tree, config, relpath, rule_ids)
+    return analyze_tree(source, tree, config, relpath, rule_ids, disk_path)
 
 
 def analyze_tree(
@@ -301,6 +307,7 @@ def analyze_tree(
     config: Config,
     relpath: str | None = None,
     rule_ids: frozenset[str] | None = None,
+    disk_path: str | None = None,
 ) -> FileResult:
     path = source.path
     result = FileResult(path)
@@ -319,8 +326,9 @@ def analyze_tree(
         disabled=frozenset(set(RULES) - {r.id for r in rules}),
     )
     try:
-        resolver = Resolver(tree, module, is_package)
+        resolver = Resolver(tree, module, is_package, source.text)
         ctx = FileContext(source, tree, resolver, config, facts)
+        ctx.disk_path = disk_path
         dispatch = _Dispatch(rules)
         _Walker(ctx, dispatch).walk(tree)
         for end in dispatch.end:

@@ -132,3 +132,14 @@ LOGGING_FUNCTIONS = frozenset(
         "loguru.logger",
     }
 )
+
+LOGGER_FACTORIES = frozenset(
+    {
+        "logging.getLogger",
+        "logging.Logger",
+        "structlog.get_logger",
+        "structlog.getLogger",
+        "structlog.stdlib.get_logger",
+    }
+)
+"""Constructors of logger objects: a receiver built by one logs whatever its name."""
