@@ -3,6 +3,7 @@
 from resilience_skill.analysis.rules import (  # noqa: F401
     breakers,
     bulkheads,
+    circuit_guard,
     failfast,
     fallbacks,
     messaging,
