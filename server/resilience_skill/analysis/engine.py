@@ -21,6 +21,7 @@ from resilience_skill.analysis.suppress import parse_suppressions
 from resilience_skill.config import Config
 
 Handler = Callable[["FileContext", Any], None]
+_MISSING = object()
 
 
 class FileContext:
@@ -87,10 +88,20 @@ class FileContext:
     # -- resolution shortcuts -----------------------------------------------------------
 
     def qualname(self, expr: ast.expr) -> str | None:
-        return self.resolver.qualname(expr, self.scope)
+        # Every rule asks about the same call nodes; a node sits in one scope, so its answer
+        # is cached by identity for the life of the walk.
+        key = id(expr)
+        cached = self._qualnames.get(key, _MISSING)
+        if cached is _MISSING:
+            cached = self._qualnames[key] = self.resolver.qualname(expr, self.scope)
+        return cached  # type: ignore[return-value]
 
     def type_of(self, expr: ast.expr) -> str | None:
-        return self.resolver.type_of(expr, self.scope)
+        key = id(expr)
+        cached = self._types.get(key, _MISSING)
+        if cached is _MISSING:
+            cached = self._types[key] = self.resolver.type_of(expr, self.scope)
+        return cached  # type: ignore[return-value]
 
     def value_of(self, name: str) -> ast.expr | None:
         return self.resolver.value_of(name, self.scope)
@@ -176,6 +187,21 @@ class _Dispatch:
             self.end.append(end)
 
 
+_SCOPE_TYPES = frozenset(SCOPE_TYPES)
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
+_FIELDS_CACHE: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
+    """The fields of a node type that can hold child nodes worth visiting (expression
+    contexts and operators are skipped: no rule looks at them)."""
+    fields = _FIELDS_CACHE.get(node_type)
+    if fields is None:
+        fields = tuple(f for f in node_type._fields if f not in _LEAF_FIELDS)
+        _FIELDS_CACHE[node_type] = fields
+    return fields
+
+
 class _Walker:
     def __init__(self, ctx: FileContext, dispatch: _Dispatch) -> None:
         self.ctx = ctx
@@ -186,9 +212,9 @@ class _Walker:
         node_type = type(node)
         for handler in self.dispatch.enter.get(node_type, ()):
             handler(ctx, node)
-        if node_type is ast.Call:
+        if node_type is ast.Call and ctx.functions:
             self._note_call(node)  # type: ignore[arg-type]
-        new_scope = ctx.resolver.scope(node) if node_type in SCOPE_TYPES else None
+        new_scope = ctx.resolver.scope(node) if node_type in _SCOPE_TYPES else None
         is_def = node_type is ast.FunctionDef or node_type is ast.AsyncFunctionDef
         if new_scope is not None:
             ctx.scopes.append(new_scope)
@@ -199,8 +225,14 @@ class _Walker:
             # Decorators and defaults are evaluated in the enclosing scope.
             self._walk_definition(node)
         else:
-            for child in ast.iter_child_nodes(node):
-                self.walk(child)
+            for name in _child_fields(node_type):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            self.walk(item)
+                elif isinstance(value, ast.AST):
+                    self.walk(value)
         ctx.ancestors.pop()
         if is_def:
             ctx.functions.pop()
@@ -329,7 +361,7 @@ def analyze_tree(
         resolver = Resolver(tree, module, is_package, source.text)
         ctx = FileContext(source, tree, resolver, config, facts)
         ctx.disk_path = disk_path
-        dispatch = _Dispatch(rules)
+        dispatch = _Dispatch(r for r in rules if r.can_fire(source.text))
         _Walker(ctx, dispatch).walk(tree)
         for end in dispatch.end:
             end(ctx)

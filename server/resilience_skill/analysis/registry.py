@@ -99,6 +99,13 @@ class RuleInfo:
     handler: Any
     """The rule's function or class."""
     nodes: tuple[type[ast.AST], ...] = ()
+    triggers: tuple[str, ...] = ()
+    """Substrings one of which a file must contain for the rule to be able to fire there
+    (empty: always run). A sound pre-filter: a file without them skips the rule's
+    handlers."""
+
+    def can_fire(self, text: str) -> bool:
+        return not self.triggers or any(t in text for t in self.triggers)
 
     @property
     def is_class(self) -> bool:
@@ -130,6 +137,7 @@ def rule(
     *,
     summary: str,
     nodes: Iterable[type[ast.AST]] = (),
+    triggers: Iterable[str] = (),
 ) -> Callable[[Any], Any]:
     """Register a rule (see the module docstring for the two handler shapes). Name,
     severity, fix applicability and generate pattern come from ``CATALOG``."""
@@ -149,6 +157,7 @@ def rule(
             checklist_item=checklist_item_for(rule_id),
             handler=handler,
             nodes=tuple(nodes),
+            triggers=tuple(triggers),
         )
         return handler
 

@@ -97,13 +97,22 @@ def module_name_for(relpath: str) -> tuple[str, bool]:
 class Resolver:
     """Scope table and lookups for one module."""
 
-    def __init__(self, tree: ast.Module, module: str = "", is_package: bool = False) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        module: str = "",
+        is_package: bool = False,
+        text: str | None = None,
+    ) -> None:
         self.module = module
         self.is_package = is_package
         self.scopes: dict[int, Scope] = {}
         self.module_scope = self._new_scope(tree, None)
         self.module_scope.qualname = module
-        _Binder(self).visit_body(tree.body, self.module_scope)
+        # Only lambdas and `:=` bind inside expressions; without them in the text the binder
+        # need not descend into expressions at all (most of a module's nodes).
+        expressions = text is None or "lambda" in text or ":=" in text
+        _Binder(self, expressions).visit_body(tree.body, self.module_scope)
 
     def _new_scope(self, node: ScopeNode, parent: Scope | None) -> Scope:
         scope = Scope(node, parent)
@@ -235,8 +244,9 @@ class Resolver:
 class _Binder:
     """Fills the scope table: one recursive pass, each statement bound in its scope."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, expressions: bool = True) -> None:
         self.resolver = resolver
+        self.expressions = expressions
 
     def visit_body(self, body: list[ast.stmt], scope: Scope) -> None:
         for stmt in body:
@@ -250,10 +260,12 @@ class _Binder:
             self.generic(node, scope)
 
     def generic(self, node: ast.AST, scope: Scope) -> None:
+        if not self.expressions and isinstance(node, ast.expr):
+            return
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt | ast.Lambda | ast.NamedExpr):
+            if isinstance(child, ast.stmt | ast.Lambda | ast.NamedExpr | ast.excepthandler):
                 self.visit(child, scope)
-            elif isinstance(child, ast.AST):
+            elif self.expressions or isinstance(child, ast.match_case):
                 self.generic(child, scope)
 
     # -- imports ----------------------------------------------------------------------
@@ -405,6 +417,12 @@ class _SelfAttributes(ast.NodeVisitor):
     def visit_body(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self.visit(stmt)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        # Assignments are statements: expressions never need a look.
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
+                self.visit(child)
 
     def _record(
         self,
