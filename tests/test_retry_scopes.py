@@ -7,7 +7,6 @@ import textwrap
 from typing import Any
 
 import pytest
-
 from resilience_skill.analysis import retry_scopes as rs
 from resilience_skill.analysis.engine import FileContext, _Dispatch, _Walker
 from resilience_skill.analysis.facts import FileFacts
