@@ -103,6 +103,11 @@ def test_hanging_indent_aligns_under_the_arguments() -> None:
     assert _insert(before) == "x = get(url,\n        headers=h,\n        timeout=5)\n"
 
 
+def test_hanging_indent_with_trailing_comma() -> None:
+    before = "x = get(url,\n        headers=h,)\n"
+    assert _insert(before) == "x = get(url,\n        headers=h,\n        timeout=5,)\n"
+
+
 def test_several_arguments_per_line_stay_inline() -> None:
     before = "get(\n    url, headers=h\n)\n"
     assert _insert(before) == "get(\n    url, headers=h, timeout=5\n)\n"

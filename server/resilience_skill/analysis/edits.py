@@ -277,6 +277,9 @@ def insert_keyword(source: SourceFile, call: ast.Call, name: str, value: str) ->
             # After the comma's line (and its comment): a line of its own.
             eol = _line_end(source, comma.end_line)
             return Edit(_at(comma.end_line, eol), f"{nl}{indent}{text},")
+        if per_line and comma.end_line > parts.open.line:
+            # Hanging style closed on the last argument's line: `b,)` -> `b,\n  new,)`.
+            return Edit(_at(comma.end_line, comma.end_col), f"{nl}{indent}{text},")
         return Edit(_at(comma.end_line, comma.end_col), f" {text},")
     if multiline and per_line:
         rest = _line_text(source, last.end_line)[last.end_col - 1 :]
