@@ -301,9 +301,9 @@ class _Binder:
         args = node.args
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             inner.bind(arg.arg, Binding("param", annotation=arg.annotation, node=arg))
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                inner.bind(arg.arg, Binding("param", node=arg))
+        for star in (args.vararg, args.kwarg):
+            if star is not None:
+                inner.bind(star.arg, Binding("param", node=star))
         is_method = isinstance(scope.node, ast.ClassDef)
         all_args = [*args.posonlyargs, *args.args]
         self_name = all_args[0].arg if is_method and all_args else None

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from resilience_skill.report import FORMATS
+
+if TYPE_CHECKING:
+    from resilience_skill.analysis.model import AuditResult
+    from resilience_skill.report.lines import SourceLines
 
 _FAIL_ON = ("high", "medium", "low", "never")
 
@@ -85,7 +89,6 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resilience_skill import __version__  # noqa: F401
     from resilience_skill.analysis.api import audit_bytes, audit_paths, collect_files
     from resilience_skill.analysis.model import Severity
     from resilience_skill.analysis.selection import validate_selection
@@ -153,29 +156,21 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(result: object, args: argparse.Namespace, lines: object) -> str:
+def _render(result: AuditResult, args: argparse.Namespace, lines: SourceLines) -> str:
     fmt = args.format
     if fmt == "json":
         from resilience_skill.report import json as json_report
 
-        return json_report.render(result)  # type: ignore[arg-type]
+        return json_report.render(result)
     if fmt == "sarif":
         from resilience_skill.report import sarif
 
-        return sarif.render(result, lines)  # type: ignore[arg-type]
+        return sarif.render(result, lines)
     if fmt == "github":
         from resilience_skill.report import github
 
-        return github.render(result)  # type: ignore[arg-type]
+        return github.render(result)
     from resilience_skill.report import text
 
     colour = sys.stdout.isatty()
-    return text.render(
-        result,
-        lines,
-        colour=colour,  # type: ignore[arg-type]
-        excerpts=not args.no_excerpt,
-    )
-
-
-__all__ = ["add_arguments", "replace", "run"]
+    return text.render(result, lines, colour=colour, excerpts=not args.no_excerpt)
