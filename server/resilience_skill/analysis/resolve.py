@@ -127,7 +127,7 @@ class Resolver:
     def lookup(self, name: str, scope: Scope | None) -> Binding | None:
         """The binding ``name`` refers to from ``scope`` (LEGB, class scopes skipped when
         looking outward); ``None`` when unbound or bound ambiguously."""
-        current = scope or self.module_scope
+        current: Scope | None = scope or self.module_scope
         first = True
         while current is not None:
             if first or not isinstance(current.node, ast.ClassDef):
