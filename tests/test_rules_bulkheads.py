@@ -394,6 +394,36 @@ def test_res401_negatives(body: str) -> None:
     assert run(src, "RES401") == []
 
 
+def test_res401_worker_pool_is_not_fan_out() -> None:
+    src = """\
+    import asyncio
+    import threading
+
+    class Replicator:
+        def __init__(self, replicas):
+            self.replicas = replicas
+            self.queue = asyncio.Queue()
+
+        async def start(self):
+            for i in range(len(self.replicas)):
+                asyncio.create_task(self.worker(i))
+
+        async def worker(self, i):
+            while True:
+                item = await self.queue.get()
+                await self.replicas[i].write(item)
+
+    def consume(q):
+        while True:
+            q.get()
+
+    def start_threads(queues):
+        for q in queues:
+            threading.Thread(target=consume, args=(q,)).start()
+    """
+    assert run(src, "RES401") == []
+
+
 def test_res401_thread_negatives() -> None:
     src = (
         _PRELUDE

@@ -610,10 +610,18 @@ def _callee_status(ctx: FileContext, coro: ast.expr) -> str:
         return "guarded"  # an executor has a fixed number of workers
     node = local_def(ctx.resolver, ctx.scope, func)
     if node is not None:
-        return "guarded" if function_is_guarded(ctx.resolver, node) else "unguarded"
+        return _local_status(ctx, node)
     if au.is_external_call(ctx, coro):
         return "unguarded"
     return "unknown"
+
+
+def _local_status(ctx: FileContext, node: FunctionNode) -> str:
+    """A long-running worker (its body loops with ``while``) started once per configured
+    item is a fixed pool, the bulkhead itself; a per-item job must hold a limiter."""
+    if any(isinstance(n, ast.While) for n in _walk_no_defs(node.body)):
+        return "guarded"
+    return "guarded" if function_is_guarded(ctx.resolver, node) else "unguarded"
 
 
 def _callee_name(ctx: FileContext, coro: ast.expr) -> str:
@@ -802,7 +810,7 @@ def _starts(body: list[ast.stmt], name: str) -> bool:
 def _thread_target_status(ctx: FileContext, target: ast.expr) -> str:
     node = local_def(ctx.resolver, ctx.scope, target)
     if node is not None:
-        return "guarded" if function_is_guarded(ctx.resolver, node) else "unguarded"
+        return _local_status(ctx, node)
     fake = ast.Call(func=target, args=[], keywords=[])
     if _is_function_ref(target) and blocking_network_call(ctx, fake) is not None:
         return "unguarded"
