@@ -235,6 +235,41 @@ def test_res102_message() -> None:
     assert finding.fix.description == "Replace it with timeout=(3.05, 30)"
 
 
+def test_res102_positional_none_message() -> None:
+    code = "import asyncio\nasync def f():\n    await asyncio.wait_for(g(), None)\n"
+    [finding] = audit(code)
+    assert finding.message == (
+        "asyncio.wait_for() turns the timeout off: nothing bounds the wait, so a slow peer "
+        "hangs this worker forever; pass a number of seconds, e.g. timeout=30"
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "import psycopg2\npsycopg2.connect(host='db')\n",
+            "psycopg2.connect() has no connect_timeout: libpq waits forever for an unreachable "
+            "database; pass connect_timeout=4",
+        ),
+        (
+            "import psycopg\npsycopg.connect(host='db')\n",
+            "psycopg.connect() has no connect_timeout: an unreachable database holds the "
+            "connect for 130 s; pass connect_timeout=4",
+        ),
+        (
+            "import pymongo\npymongo.MongoClient()\n",
+            "pymongo.MongoClient() has no socketTimeoutMS: pymongo has no socket timeout by "
+            "default: a server that stops answering blocks every query forever; pass "
+            "socketTimeoutMS=30000",
+        ),
+    ],
+)
+def test_res105_messages(code: str, message: str) -> None:
+    [finding] = audit(code)
+    assert finding.message == message
+
+
 def test_res102_counts_httpx_as_external_calls() -> None:
     code = "import httpx\nhttpx.get(u)\nhttpx.get(u, timeout=None)\nc = httpx.Client()\nc.get(u)\n"
     assert sites(code) == {"sites": 3, "ok": 2}  # the constructor is not a call out
@@ -397,7 +432,7 @@ def _project(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    timeouts._folder_pin.cache_clear()
+    timeouts._PINS.clear()
     result = audit_paths([str(tmp_path)], Config(select=("RES105",)))
     assert result.errors == ()
     return list(result.findings)
@@ -432,8 +467,8 @@ def test_res105_redis_pin(tmp_path: Path, name: str, text: str, pinned: bool) ->
         return
     assert [(f.rule, f.location.line) for f in found] == [("RES105", 2), ("RES105", 3)]
     assert found[0].message == (
-        "redis.Redis() has no socket_timeout: redis < 8 has no socket timeout: a stalled "
-        "server blocks every command forever; pass socket_timeout=30"
+        "redis.Redis() has no socket_timeout: the project pins redis < 8, which has no "
+        "socket timeout: a stalled server blocks every command forever; pass socket_timeout=30"
     )
     text_code = REDIS_CODE
     for finding in found:
@@ -467,8 +502,17 @@ def test_res105_in_memory_source_has_no_pin(
 ) -> None:
     (tmp_path / "requirements.txt").write_text("redis==4\n")
     monkeypatch.chdir(tmp_path)
-    timeouts._folder_pin.cache_clear()
+    timeouts._PINS.clear()
     assert rules(REDIS_CODE) == []
+
+
+def test_res105_pin_cache_sees_edits(tmp_path: Path) -> None:
+    requirements = tmp_path / "requirements.txt"
+    files = {"requirements.txt": "redis==4.6\n", "app.py": REDIS_CODE}
+    assert len(_project(tmp_path, files)) == 2
+    requirements.write_text("redis==8.1.0\n")
+    result = audit_paths([str(tmp_path)], Config(select=("RES105",)))
+    assert result.findings == ()
 
 
 def test_upper_bound() -> None:

@@ -14,7 +14,6 @@ import contextlib
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from resilience_skill.analysis import ast_utils as au
@@ -110,6 +109,7 @@ def is_http_target(ctx: FileContext, call: ast.Call) -> bool:
     "RES101",
     summary="An HTTP call with requests or urllib3 has no timeout and can wait forever.",
     nodes=(ast.Call,),
+    triggers=("requests", "urllib3"),
 )
 def http_call_without_timeout(ctx: FileContext, call: ast.Call) -> None:
     """## What it does
@@ -439,14 +439,24 @@ def _check_datastore(ctx: FileContext, call: ast.Call, qual: str) -> _Check | No
 
 
 _CONSEQUENCE = {
-    "blocked_connection_timeout": "a broker that blocks publishers (memory or disk alarm) "
+    "pika.ConnectionParameters": "a broker that blocks publishers (memory or disk alarm) "
     "hangs this connection forever",
-    "socketTimeoutMS": "a server that stops answering blocks every query forever",
-    "socket_timeout": "redis < 8 has no socket timeout: a stalled server blocks every command "
-    "forever",
-    "connect_timeout": "an unreachable database blocks the connect forever",
-    "timeout": "an unreachable database blocks the connect for a long time",
+    "socketTimeoutMS": "pymongo has no socket timeout by default: a server that stops "
+    "answering blocks every query forever",
+    "socket_timeout": "the project pins redis < 8, which has no socket timeout: a stalled "
+    "server blocks every command forever",
+    "psycopg2.connect": "libpq waits forever for an unreachable database",
+    "psycopg": "an unreachable database holds the connect for 130 s",
+    "asyncpg.connect": "an unreachable database holds the connect for 60 s",
 }
+
+
+def _consequence(qual: str, keyword: str) -> str:
+    if keyword in _CONSEQUENCE:
+        return _CONSEQUENCE[keyword]
+    if qual.startswith("psycopg."):
+        return _CONSEQUENCE["psycopg"]
+    return _CONSEQUENCE.get(qual, "a stalled server blocks this client forever")
 
 
 @rule(
@@ -502,7 +512,7 @@ def datastore_client_without_timeout(ctx: FileContext, call: ast.Call) -> None:
     ctx.report(
         "RES105",
         call,
-        f"{qual}() has no {check.keyword}: {_CONSEQUENCE[check.keyword]}; "
+        f"{qual}() has no {check.keyword}: {_consequence(qual, check.keyword)}; "
         f"pass {check.keyword}={check.value}",
         fix=timeout_fix(ctx, call, check.keyword, check.value),
     )
@@ -920,10 +930,11 @@ def _suggestion(ctx: FileContext, call: ast.Call, qual: str | None, anchor: ast.
         return f"pass a number of seconds, e.g. socket.setdefaulttimeout({read})"
     if isinstance(call.func, ast.Attribute) and call.func.attr == "settimeout":
         return f"pass a number of seconds, e.g. .settimeout({read})"
-    name = anchor.arg if isinstance(anchor, ast.keyword) and anchor.arg else "timeout"
+    if not isinstance(anchor, ast.keyword) or anchor.arg is None:
+        return f"pass a number of seconds, e.g. timeout={read}"
     if is_http_target(ctx, call):
-        return f"replace it with {name}={ctx.config.default_timeout}"
-    return f"replace it with {name}={read}"
+        return f"replace it with {anchor.arg}={ctx.config.default_timeout}"
+    return f"replace it with {anchor.arg}={read}"
 
 
 # -- the redis pin (RES105) -------------------------------------------------------------------
@@ -992,24 +1003,54 @@ def _requirement_files(folder: Path) -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-@lru_cache(maxsize=1024)
-def _folder_pin(folder: str) -> bool | None:
+Signature = tuple[tuple[str, int, int], ...]
+_PINS: dict[str, tuple[Signature, bool | None]] = {}
+"""Folder -> (what the answer was read from, the answer): reused while those files and
+folders are unchanged, so a long-running process (the MCP server) never serves a stale pin."""
+
+
+def _signature(paths: list[Path]) -> Signature:
+    out = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            out.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            out.append((str(path), -1, -1))
+    return tuple(out)
+
+
+def _lookup_pin(folder: Path) -> tuple[bool | None, list[Path]]:
     """In ``folder`` or above: True when the nearest requirement of redis pins it below 8,
-    False when it allows 8, None when none is found up to the project root."""
-    current = Path(folder)
-    for candidate in (current, *current.parents):
+    False when it allows 8, None when none is found up to the project root; and the folders
+    and files the answer was read from."""
+    watched: list[Path] = []
+    for candidate in (folder, *folder.parents):
+        watched.append(candidate)
         specs: list[str] = []
         for file in _requirement_files(candidate):
+            watched.append(file)
             try:
                 specs += _redis_specs(file.read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 continue
         if specs:
             bounds = [_upper_bound(s) for s in specs]
-            return all(b is not None and b <= (8,) for b in bounds)
+            return all(b is not None and b <= (8,) for b in bounds), watched
         if any((candidate / marker).exists() for marker in _PROJECT_ROOT_MARKERS):
-            return None
-    return None
+            return None, watched
+    return None, watched
+
+
+def _folder_pin(folder: str) -> bool | None:
+    cached = _PINS.get(folder)
+    if cached is not None and _signature([Path(p) for p, _, _ in cached[0]]) == cached[0]:
+        return cached[1]
+    result, watched = _lookup_pin(Path(folder))
+    if len(_PINS) > 4096:
+        _PINS.clear()
+    _PINS[folder] = (_signature(watched), result)
+    return result
 
 
 def redis_pinned_below_8(disk_path: str | None) -> bool:
