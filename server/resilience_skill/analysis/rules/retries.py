@@ -688,7 +688,7 @@ class FunctionLookup:
         self.by_suffix: dict[str, list[str]] = {}
         for qualname in index.functions:
             parts = qualname.split(".")
-            for start in range(1, len(parts) - 1):
+            for start in range(0, len(parts) - 1):
                 self.by_suffix.setdefault(".".join(parts[start:]), []).append(qualname)
 
     def find(self, target: str) -> tuple[FileFacts, FunctionFacts] | None:
