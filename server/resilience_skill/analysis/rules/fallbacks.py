@@ -223,13 +223,24 @@ def _what_failed(ctx: FileContext, try_node: ast.Try | ast.TryStar | None) -> st
 # -- edits: a statement before the handler's body, a handler before the handler --------------
 
 
-def _indent_unit(ctx: FileContext) -> str:
+def _indent_unit(ctx: FileContext, handler: ast.ExceptHandler) -> str:
+    """One level of indentation as this handler (else the file) writes it."""
+    outer = _leading(ctx, *_start(ctx, handler))
+    first = ctx.location(handler.body[0])
+    inner = _leading(ctx, first.line, first.column)
+    if outer is not None and inner is not None and inner.startswith(outer) and inner != outer:
+        return inner[len(outer) :]
     for line in ctx.source.lines:
         if line[:1] == "\t":
             return "\t"
         if line[:1] == " " and line.strip():
             return " " * (len(line) - len(line.lstrip(" ")))
     return "    "
+
+
+def _start(ctx: FileContext, node: ast.AST) -> tuple[int, int]:
+    loc = ctx.location(node)
+    return loc.line, loc.column
 
 
 def _leading(ctx: FileContext, line: int, column: int) -> str | None:
@@ -475,7 +486,7 @@ def _reraise_fix(
     if indent is None:
         return None
     star = "*" if isinstance(try_node, ast.TryStar) else ""
-    text = f"{indent}except{star} {name}:{nl}{indent}{_indent_unit(ctx)}raise{nl}"
+    text = f"{indent}except{star} {name}:{nl}{indent}{_indent_unit(ctx, handler)}raise{nl}"
     edits = [Edit(Location(start.line, 1, start.line, 1), text)]
     if import_edit is not None:
         edits.insert(0, import_edit)
