@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,8 +108,11 @@ def find_template(pattern: str, flavor: str | None = None, *, async_: bool = Fal
         if template.is_async == async_:
             return template
     have = "async only" if async_ is False else "sync only"
-    with_async = [f for f in flavors if any(t.flavor == f and t.is_async for t in TEMPLATES
-                                             if t.pattern == pattern)]
+    with_async = [
+        f
+        for f in flavors
+        if any(t.flavor == f and t.is_async for t in TEMPLATES if t.pattern == pattern)
+    ]
     raise GenerateError(
         f"{pattern} --flavor {chosen} is {have}; flavors with an async variant: "
         f"{_choices(with_async) or 'none'}"
@@ -120,10 +122,6 @@ def find_template(pattern: str, flavor: str | None = None, *, async_: bool = Fal
 def template_params(template: Template) -> dict[str, Param]:
     """The parameters a template accepts, keyed by name."""
     return find_params(read_template(template.stem))
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
 def generate(
@@ -139,7 +137,7 @@ def generate(
 
     ``name`` renames the main class or function; ``params`` set the template's constants
     (values are strings, validated as the constant's type); ``module_name`` is the name the
-    tests import the code as (default: derived from ``name``, else the template's).
+    tests import the code as (default: the template's).
     """
     template = find_template(pattern, flavor, async_=async_)
     code_source = read_template(template.stem)
@@ -148,8 +146,9 @@ def generate(
     values: dict[str, str] = {}
     for key, raw in (params or {}).items():
         if key not in declared:
-            valid = ", ".join(f"{p.key} ({p.kind}, default {p.default!r})"
-                              for p in declared.values())
+            valid = ", ".join(
+                f"{p.key} ({p.kind}, default {p.default!r})" for p in declared.values()
+            )
             raise GenerateError(
                 f"unknown param {key!r} for {pattern} --flavor {template.flavor}; "
                 f"valid params: {valid or 'none'}"
@@ -163,7 +162,9 @@ def generate(
         validate_name(main, code_source + test_source, template.main)
     except RenderError as exc:
         raise GenerateError(str(exc)) from None
-    module = module_name or (_snake(name) if name else template.module_name)
+    # The module keeps the template's name unless asked: a name derived from ``name`` could
+    # shadow an installed package (``--name Backoff`` would import as ``backoff``).
+    module = module_name or template.module_name
     if not module.isidentifier():
         raise GenerateError(f"module name must be a Python identifier, got {module!r}")
     kwargs: dict[str, Any] = {

@@ -10,8 +10,8 @@ Decorate each coroutine function that calls the dependency with the same breaker
 It opens after ``fail_max`` consecutive failures of the ``EXPECTED_EXCEPTION`` types, rejects
 calls with ``circuitbreaker.CircuitBreakerError`` for ``reset_timeout`` seconds, then lets
 calls through half-open: a success closes it, a failure opens it again. Other errors (a
-404, a validation error) propagate without counting. Breakers also register with
-``circuitbreaker.CircuitBreakerMonitor`` for health checks. Cancellation is not a failure: it is not an ``EXPECTED_EXCEPTION``.
+404, a validation error, a cancellation) propagate without counting. Breakers also register
+with ``circuitbreaker.CircuitBreakerMonitor`` for health checks.
 """
 
 from __future__ import annotations

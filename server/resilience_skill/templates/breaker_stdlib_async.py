@@ -102,9 +102,7 @@ class AsyncCircuitBreaker:
             raise
         self._on_success()
 
-    async def call(
-        self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
+    async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.calling():
             return await fn(*args, **kwargs)
 

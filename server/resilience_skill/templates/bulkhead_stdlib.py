@@ -71,8 +71,9 @@ class Bulkhead:
             else self._slots.acquire(blocking=False)
         )
         if not acquired:
-            logger.warning("bulkhead %r full (%d in flight): call rejected",
-                           self.name, self.max_concurrent)
+            logger.warning(
+                "bulkhead %r full (%d in flight): call rejected", self.name, self.max_concurrent
+            )
             if self.on_reject is not None:
                 self.on_reject(self.name)
             raise BulkheadFullError(f"bulkhead {self.name!r} is full ({self.max_concurrent})")

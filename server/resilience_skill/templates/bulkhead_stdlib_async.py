@@ -77,13 +77,12 @@ class AsyncBulkhead:
             return False
         return True
 
-    async def call(
-        self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
+    async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await ``fn`` in a free slot, or raise :class:`BulkheadFullError`."""
         if not await self._acquire():
-            logger.warning("bulkhead %r full (%d in flight): call rejected",
-                           self.name, self.max_concurrent)
+            logger.warning(
+                "bulkhead %r full (%d in flight): call rejected", self.name, self.max_concurrent
+            )
             if self.on_reject is not None:
                 self.on_reject(self.name)
             raise BulkheadFullError(f"bulkhead {self.name!r} is full ({self.max_concurrent})")

@@ -74,6 +74,9 @@ class RetryableStatus(Exception):
         self.response = response
 
 
+RETRYABLE_ERRORS: tuple[type[Exception], ...] = (*TRANSIENT_ERRORS, RetryableStatus)
+
+
 class BreakerState(enum.Enum):
     CLOSED = "closed"
     OPEN = "open"
@@ -109,7 +112,7 @@ class Breaker:
                 self._trial_running = True
         try:
             yield
-        except (*TRANSIENT_ERRORS, RetryableStatus):
+        except RETRYABLE_ERRORS:
             self._record(failed=True)
             raise
         except BaseException:
@@ -181,7 +184,7 @@ class AsyncResilientClient:
                     if response.status_code in RETRY_STATUSES:
                         raise RetryableStatus(response)
                 return response
-            except (*TRANSIENT_ERRORS, RetryableStatus) as exc:
+            except RETRYABLE_ERRORS as exc:
                 if not retryable or attempt >= MAX_ATTEMPTS or self.breaker.is_open:
                     logger.error("%s %s failed after %d attempt(s): %r", method, url, attempt, exc)
                     if isinstance(exc, RetryableStatus):
@@ -190,10 +193,17 @@ class AsyncResilientClient:
                 delay = random.uniform(0.0, min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1)))
                 if self._clock() + delay >= deadline:
                     logger.error("%s %s: no time left to retry (%r)", method, url, exc)
-                    raise DeadlineExceeded(f"{method} {url}: {TOTAL_TIMEOUT}s budget spent") from exc
+                    raise DeadlineExceeded(
+                        f"{method} {url}: {TOTAL_TIMEOUT}s budget spent"
+                    ) from exc
                 logger.warning(
                     "%s %s attempt %d/%d failed (%r); retrying in %.2fs",
-                    method, url, attempt, MAX_ATTEMPTS, exc, delay,
+                    method,
+                    url,
+                    attempt,
+                    MAX_ATTEMPTS,
+                    exc,
+                    delay,
                 )
                 if self.on_retry is not None:
                     self.on_retry(attempt, exc, delay)

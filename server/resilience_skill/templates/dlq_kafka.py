@@ -114,7 +114,12 @@ class DeadLetterConsumer:
                 delay = random.uniform(0.0, min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1)))
                 logger.warning(
                     "record %s@%s failed (attempt %d/%d: %r); retrying in %.2fs",
-                    record.topic, record.offset, attempt, self.max_attempts, exc, delay,
+                    record.topic,
+                    record.offset,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    delay,
                 )
                 self.sleep(delay)
                 attempt += 1
@@ -133,6 +138,10 @@ class DeadLetterConsumer:
         future.get(timeout=SEND_TIMEOUT)
         logger.error(
             "record %s/%s/%s dead-lettered to %s after %d attempt(s): %r",
-            record.topic, record.partition, record.offset, self.dead_letter_topic,
-            attempts, error,
+            record.topic,
+            record.partition,
+            record.offset,
+            self.dead_letter_topic,
+            attempts,
+            error,
         )

@@ -107,7 +107,10 @@ class DeadLetterConsumer:
                 delay = random.uniform(0.0, min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1)))
                 logger.warning(
                     "message failed (attempt %d/%d: %r); retrying in %.2fs",
-                    attempt, self.max_attempts, exc, delay,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    delay,
                 )
                 self.sleep(delay)
                 attempt += 1
@@ -143,5 +146,8 @@ class DeadLetterConsumer:
         )
         logger.error(
             "message %s dead-lettered to %s after %d attempt(s): %r",
-            method.delivery_tag, self.dead_letter_queue, attempts, error,
+            method.delivery_tag,
+            self.dead_letter_queue,
+            attempts,
+            error,
         )

@@ -100,7 +100,11 @@ class DeadLetterConsumer:
                 delay = random.uniform(0.0, min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1)))
                 logger.warning(
                     "message %s failed (attempt %d/%d: %r); retrying in %.2fs",
-                    message.get("MessageId"), attempt, self.max_attempts, exc, delay,
+                    message.get("MessageId"),
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    delay,
                 )
                 self.sleep(delay)
                 attempt += 1
@@ -119,5 +123,8 @@ class DeadLetterConsumer:
         )
         logger.error(
             "message %s dead-lettered to %s after %d attempt(s): %r",
-            message.get("MessageId"), self.dead_letter_url, attempts, error,
+            message.get("MessageId"),
+            self.dead_letter_url,
+            attempts,
+            error,
         )

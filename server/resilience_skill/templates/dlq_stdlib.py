@@ -83,7 +83,10 @@ class DeadLetterConsumer(Generic[M]):
                 delay = random.uniform(0.0, min(MAX_DELAY, BASE_DELAY * 2.0 ** (attempt - 1)))
                 logger.warning(
                     "message failed (attempt %d/%d: %r); retrying in %.2fs",
-                    attempt, self.max_attempts, exc, delay,
+                    attempt,
+                    self.max_attempts,
+                    exc,
+                    delay,
                 )
                 self.sleep(delay)
                 attempt += 1

@@ -56,7 +56,10 @@ class FallbackChain(Generic[T]):
                 return step()
             except self.handled as exc:
                 logger.warning(
-                    "%s: step %r failed (%r); falling back", self.name, step_name, exc,
+                    "%s: step %r failed (%r); falling back",
+                    self.name,
+                    step_name,
+                    exc,
                     exc_info=True,
                 )
                 if self.on_fallback is not None:

@@ -57,7 +57,10 @@ class AsyncFallbackChain(Generic[T]):
                 return await step()
             except self.handled as exc:
                 logger.warning(
-                    "%s: step %r failed (%r); falling back", self.name, step_name, exc,
+                    "%s: step %r failed (%r); falling back",
+                    self.name,
+                    step_name,
+                    exc,
                     exc_info=True,
                 )
                 if self.on_fallback is not None:

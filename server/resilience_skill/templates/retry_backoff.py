@@ -37,7 +37,10 @@ def _on_backoff(on_retry: RetryHook | None) -> Callable[[Any], None]:
         error: BaseException = details["exception"]
         logger.warning(
             "%s attempt %d failed (%r); retrying in %.2fs",
-            _name(details["target"]), details["tries"], error, details["wait"],
+            _name(details["target"]),
+            details["tries"],
+            error,
+            details["wait"],
         )
         if on_retry is not None:
             on_retry(details["tries"], error, details["wait"])
@@ -48,7 +51,9 @@ def _on_backoff(on_retry: RetryHook | None) -> Callable[[Any], None]:
 def _on_giveup(details: Any) -> None:
     logger.error(
         "%s failed after %d attempts: %r",
-        _name(details["target"]), details["tries"], details["exception"],
+        _name(details["target"]),
+        details["tries"],
+        details["exception"],
     )
 
 

@@ -49,10 +49,14 @@ def transient_retry(
     )
 
 
-def observe_retries(hook: stamina.instrumentation.RetryHook) -> None:
-    """Add ``hook`` (called with ``RetryDetails`` before each wait) to stamina's hooks.
+def observe_retries(on_retry: Callable[[stamina.instrumentation.RetryDetails], None]) -> None:
+    """Add ``on_retry`` (called with ``RetryDetails`` before each wait) to stamina's hooks.
 
     Call it once at start-up: stamina's hooks are process-wide.
     """
+
+    def hook(details: stamina.instrumentation.RetryDetails) -> None:
+        on_retry(details)
+
     current = stamina.instrumentation.get_on_retry_hooks()
     stamina.instrumentation.set_on_retry_hooks([*current, hook])

@@ -1,5 +1,5 @@
-"""Retry transient failures of coroutines with stamina: bounded attempts and total time, capped jittered
-backoff, instrumented.
+"""Retry transient failures of coroutines with stamina: bounded attempts and total time,
+capped jittered backoff, instrumented.
 
 Decorate the single coroutine function that calls a remote dependency::
 
@@ -8,8 +8,9 @@ Decorate the single coroutine function that calls a remote dependency::
 
 stamina waits ``min(max_delay, base_delay * 2**(n-1) + uniform(0, jitter))`` between tries,
 stops after ``attempts`` tries or ``total_timeout`` seconds, whichever comes first, and lets
-the last error through; cancellation is never retried. stamina logs every retry by default (through structlog or logging,
-and counts them in Prometheus when installed); :func:`observe_retries` adds your own hook.
+the last error through; cancellation is never retried. stamina logs every retry by default
+(through structlog or logging, and counts them in Prometheus when installed);
+:func:`observe_retries` adds your own hook.
 In tests, ``stamina.set_testing(True, attempts=1000, cap=True)`` turns the waits off.
 """
 
@@ -49,10 +50,14 @@ def transient_retry(
     )
 
 
-def observe_retries(hook: stamina.instrumentation.RetryHook) -> None:
-    """Add ``hook`` (called with ``RetryDetails`` before each wait) to stamina's hooks.
+def observe_retries(on_retry: Callable[[stamina.instrumentation.RetryDetails], None]) -> None:
+    """Add ``on_retry`` (called with ``RetryDetails`` before each wait) to stamina's hooks.
 
     Call it once at start-up: stamina's hooks are process-wide.
     """
+
+    def hook(details: stamina.instrumentation.RetryDetails) -> None:
+        on_retry(details)
+
     current = stamina.instrumentation.get_on_retry_hooks()
     stamina.instrumentation.set_on_retry_hooks([*current, hook])

@@ -63,10 +63,16 @@ class RetryPolicy:
                 if attempt >= self.attempts:
                     logger.error("%s failed after %d attempts", _name(fn), attempt, exc_info=True)
                     raise
-                delay = full_jitter_delay(attempt - 1, self.base_delay, self.max_delay, self.uniform)
+                delay = full_jitter_delay(
+                    attempt - 1, self.base_delay, self.max_delay, self.uniform
+                )
                 logger.warning(
                     "%s attempt %d/%d failed (%r); retrying in %.2fs",
-                    _name(fn), attempt, self.attempts, exc, delay,
+                    _name(fn),
+                    attempt,
+                    self.attempts,
+                    exc,
+                    delay,
                 )
                 if self.on_retry is not None:
                     self.on_retry(attempt, exc, delay)

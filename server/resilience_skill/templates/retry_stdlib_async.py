@@ -54,9 +54,7 @@ class AsyncRetryPolicy:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     uniform: Callable[[float, float], float] = random.uniform
 
-    async def call(
-        self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
-    ) -> T:
+    async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
         """Await ``fn`` until it succeeds, raises a non-transient error or runs out of tries."""
         attempt = 1
         while True:
@@ -66,10 +64,16 @@ class AsyncRetryPolicy:
                 if attempt >= self.attempts:
                     logger.error("%s failed after %d attempts", _name(fn), attempt, exc_info=True)
                     raise
-                delay = full_jitter_delay(attempt - 1, self.base_delay, self.max_delay, self.uniform)
+                delay = full_jitter_delay(
+                    attempt - 1, self.base_delay, self.max_delay, self.uniform
+                )
                 logger.warning(
                     "%s attempt %d/%d failed (%r); retrying in %.2fs",
-                    _name(fn), attempt, self.attempts, exc, delay,
+                    _name(fn),
+                    attempt,
+                    self.attempts,
+                    exc,
+                    delay,
                 )
                 if self.on_retry is not None:
                     self.on_retry(attempt, exc, delay)

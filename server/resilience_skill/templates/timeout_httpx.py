@@ -46,7 +46,9 @@ class TimeoutClient(httpx.Client):
         except httpx.TimeoutException as exc:
             logger.warning(
                 "%s %s timed out (%s, timeouts=%s)",
-                request.method, request.url, type(exc).__name__,
+                request.method,
+                request.url,
+                type(exc).__name__,
                 request.extensions.get("timeout"),
             )
             raise

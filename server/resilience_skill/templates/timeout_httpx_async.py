@@ -40,15 +40,15 @@ class AsyncTimeoutClient(httpx.AsyncClient):
         # None would disable every timeout in httpx; here it means "the configured default".
         super().__init__(timeout=timeout or default_timeout(), **kwargs)
 
-    async def send(
-        self, request: httpx.Request, *args: Any, **kwargs: Any
-    ) -> httpx.Response:
+    async def send(self, request: httpx.Request, *args: Any, **kwargs: Any) -> httpx.Response:
         try:
             return await super().send(request, *args, **kwargs)
         except httpx.TimeoutException as exc:
             logger.warning(
                 "%s %s timed out (%s, timeouts=%s)",
-                request.method, request.url, type(exc).__name__,
+                request.method,
+                request.url,
+                type(exc).__name__,
                 request.extensions.get("timeout"),
             )
             raise

@@ -33,7 +33,7 @@ class TimeoutSession(requests.Session):
         super().__init__()
         self.default_timeout = (connect_timeout, read_timeout)
 
-    def request(  # type: ignore[override]
+    def request(
         self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any
     ) -> requests.Response:
         if kwargs.get("timeout") is None:

@@ -69,7 +69,9 @@ def dependency() -> Dependency:
 
 
 @pytest.fixture
-def call(breakers: purgatory.SyncCircuitBreakerFactory, dependency: Dependency) -> Callable[[], str]:
+def call(
+    breakers: purgatory.SyncCircuitBreakerFactory, dependency: Dependency
+) -> Callable[[], str]:
     guarded: Callable[[], str] = breakers("dependency")(dependency.call)
     return guarded
 

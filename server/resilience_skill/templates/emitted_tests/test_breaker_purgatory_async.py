@@ -77,7 +77,9 @@ def dependency() -> Dependency:
 
 
 @pytest.fixture
-def call(breakers: purgatory.AsyncCircuitBreakerFactory, dependency: Dependency) -> Callable[[], Awaitable[str]]:
+def call(
+    breakers: purgatory.AsyncCircuitBreakerFactory, dependency: Dependency
+) -> Callable[[], Awaitable[str]]:
     guarded: Callable[[], Awaitable[str]] = breakers("dependency")(dependency.call)
     return guarded
 

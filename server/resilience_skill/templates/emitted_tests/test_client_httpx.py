@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 # isort: split
 import resilience_skill.templates.client_httpx as subject
@@ -49,7 +49,9 @@ class FakeServer:
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions["timeout"]
-        self.attempts.append((request.method, str(request.url), (timeout["connect"], timeout["read"])))
+        self.attempts.append(
+            (request.method, str(request.url), (timeout["connect"], timeout["read"]))
+        )
         self.started_at.append(self.clock.now)
         self.clock.now += self.latency
         outcome = self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]

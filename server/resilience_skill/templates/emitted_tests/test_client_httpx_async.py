@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 # isort: split
 import resilience_skill.templates.client_httpx_async as subject
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
 
 Outcome = int | BaseException
 """A status code to answer with, or an error to raise."""
@@ -57,7 +58,9 @@ class FakeServer:
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         timeout = request.extensions["timeout"]
-        self.attempts.append((request.method, str(request.url), (timeout["connect"], timeout["read"])))
+        self.attempts.append(
+            (request.method, str(request.url), (timeout["connect"], timeout["read"]))
+        )
         self.started_at.append(self.clock.now)
         self.clock.now += self.latency
         outcome = self.outcomes.pop(0) if len(self.outcomes) > 1 else self.outcomes[0]
@@ -117,7 +120,9 @@ async def test_does_not_retry_client_errors_or_non_idempotent_posts() -> None:
         await harness.call("POST", json={})
     assert len(harness.session.attempts) == 1
     harness = Harness([httpx.ConnectError("reset"), 201])
-    assert (await harness.call("POST", json={}, headers={"Idempotency-Key": "k1"})).status_code == 201
+    assert (
+        await harness.call("POST", json={}, headers={"Idempotency-Key": "k1"})
+    ).status_code == 201
 
 
 async def test_deadline_shrinks_each_attempt_timeout_to_the_remaining_budget() -> None:

@@ -127,4 +127,4 @@ async def test_scopes_are_per_task() -> None:
             assert current is deadline
             return budget
 
-    assert await asyncio.gather(scoped(1.0), scoped(2.0)) == [1.0, 2.0]
+    assert list(await asyncio.gather(scoped(1.0), scoped(2.0))) == [1.0, 2.0]

@@ -21,8 +21,12 @@ class FakeSqs:
 
     def __init__(self, bodies: list[str], fail_send: bool = False) -> None:
         self.batch = [
-            {"MessageId": f"m{i}", "ReceiptHandle": f"r{i}", "Body": body,
-             "MessageAttributes": {"trace": {"DataType": "String", "StringValue": "abc"}}}
+            {
+                "MessageId": f"m{i}",
+                "ReceiptHandle": f"r{i}",
+                "Body": body,
+                "MessageAttributes": {"trace": {"DataType": "String", "StringValue": "abc"}},
+            }
             for i, body in enumerate(bodies)
         ]
         self.fail_send = fail_send
@@ -72,10 +76,17 @@ def test_receive_long_polls_with_attributes() -> None:
     sqs = FakeSqs([])
     worker, _ = make(sqs, FlakyHandler(0, ConnectionError(), set()))
     assert worker.run_once() == 0
-    assert sqs.calls == [("receive_message", {
-        "QueueUrl": QUEUE, "MaxNumberOfMessages": subject.BATCH_SIZE,
-        "WaitTimeSeconds": subject.WAIT_TIME_SECONDS, "MessageAttributeNames": ["All"],
-    })]
+    assert sqs.calls == [
+        (
+            "receive_message",
+            {
+                "QueueUrl": QUEUE,
+                "MaxNumberOfMessages": subject.BATCH_SIZE,
+                "WaitTimeSeconds": subject.WAIT_TIME_SECONDS,
+                "MessageAttributeNames": ["All"],
+            },
+        )
+    ]
 
 
 def test_recovering_messages_are_deleted_without_dead_letters() -> None:

@@ -69,7 +69,10 @@ def test_dead_letters_after_the_bounded_attempts_with_the_error_then_acks(
     assert handler.calls == MAX_ATTEMPTS
     letter = harness.dead.get_nowait()
     assert (letter.message, letter.error_type, letter.error, letter.attempts) == (
-        "order-2", "ConnectionError", "db down", MAX_ATTEMPTS
+        "order-2",
+        "ConnectionError",
+        "db down",
+        MAX_ATTEMPTS,
     )
     assert "ConnectionError: db down" in letter.traceback
     assert harness.acked

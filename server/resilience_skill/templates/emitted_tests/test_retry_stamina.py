@@ -90,4 +90,6 @@ def test_waits_grow_jittered_and_capped(
     assert len(sleeps) == 7
     assert [d.wait_for for d in retries_seen] == pytest.approx(sleeps)
     for n, delay in enumerate(sleeps):
-        assert min(MAX_DELAY, BASE_DELAY * 2**n) <= delay <= min(MAX_DELAY, BASE_DELAY * 2**n + JITTER)
+        assert (
+            min(MAX_DELAY, BASE_DELAY * 2**n) <= delay <= min(MAX_DELAY, BASE_DELAY * 2**n + JITTER)
+        )

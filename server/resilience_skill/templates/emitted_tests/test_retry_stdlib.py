@@ -81,7 +81,9 @@ def test_does_not_retry_non_transient_errors() -> None:
 def test_hook_and_log_see_every_retry(caplog: pytest.LogCaptureFixture) -> None:
     seen: list[tuple[int, str, float]] = []
     sleeps: list[float] = []
-    policy = make_policy(sleeps, attempts=3, on_retry=lambda n, exc, delay: seen.append((n, str(exc), delay)))
+    policy = make_policy(
+        sleeps, attempts=3, on_retry=lambda n, exc, delay: seen.append((n, str(exc), delay))
+    )
     policy.call(FlakyDependency(2, ConnectionError("down")))
     assert [(n, message) for n, message, _ in seen] == [(1, "down"), (2, "down")]
     assert [delay for *_, delay in seen] == sleeps

@@ -88,7 +88,9 @@ async def test_does_not_retry_non_transient_errors_or_cancellation() -> None:
 async def test_hook_sees_every_retry_and_decorator_works() -> None:
     seen: list[int] = []
     sleep = FakeSleep()
-    policy = AsyncRetryPolicy(attempts=3, sleep=sleep, on_retry=lambda n, exc, delay: seen.append(n))
+    policy = AsyncRetryPolicy(
+        attempts=3, sleep=sleep, on_retry=lambda n, exc, delay: seen.append(n)
+    )
     dependency = FlakyDependency(2, ConnectionError("down"))
 
     @policy

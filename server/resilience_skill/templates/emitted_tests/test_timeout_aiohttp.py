@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import TracebackType
 from typing import Any, cast
 
@@ -42,7 +41,7 @@ class FakeRequest:
 
     async def __aenter__(self) -> FakeResponse:
         if self.hang:
-            raise asyncio.TimeoutError
+            raise TimeoutError
         return FakeResponse(b"ok")
 
     async def __aexit__(

@@ -31,8 +31,12 @@ class FakeServer:
         return httpx.Response(200, text="ok")
 
 
-DEFAULT = {"connect": CONNECT_TIMEOUT, "read": READ_TIMEOUT, "write": WRITE_TIMEOUT,
-           "pool": POOL_TIMEOUT}
+DEFAULT = {
+    "connect": CONNECT_TIMEOUT,
+    "read": READ_TIMEOUT,
+    "write": WRITE_TIMEOUT,
+    "pool": POOL_TIMEOUT,
+}
 
 
 def test_every_call_gets_the_configured_timeouts() -> None:
@@ -51,7 +55,7 @@ def test_per_call_override() -> None:
 
 
 def test_a_hanging_server_times_out_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    with TimeoutClient(transport=httpx.MockTransport(FakeServer(hang=True))) as client:
-        with pytest.raises(httpx.ReadTimeout):
-            client.get("https://api.example/slow")
+    client = TimeoutClient(transport=httpx.MockTransport(FakeServer(hang=True)))
+    with client, pytest.raises(httpx.ReadTimeout):
+        client.get("https://api.example/slow")
     assert "GET https://api.example/slow timed out (ReadTimeout" in caplog.records[-1].getMessage()

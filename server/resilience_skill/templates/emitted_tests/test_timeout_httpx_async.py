@@ -38,8 +38,12 @@ class FakeServer:
         return httpx.Response(200, text="ok")
 
 
-DEFAULT = {"connect": CONNECT_TIMEOUT, "read": READ_TIMEOUT, "write": WRITE_TIMEOUT,
-           "pool": POOL_TIMEOUT}
+DEFAULT = {
+    "connect": CONNECT_TIMEOUT,
+    "read": READ_TIMEOUT,
+    "write": WRITE_TIMEOUT,
+    "pool": POOL_TIMEOUT,
+}
 
 
 async def test_every_call_gets_the_configured_timeouts() -> None:
