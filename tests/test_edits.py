@@ -12,6 +12,8 @@ from resilience_skill.analysis.edits import (
     insert_keyword,
     inside_string,
     module_logger,
+    wrap_call,
+    wrap_from_import,
 )
 from resilience_skill.analysis.model import Edit
 from resilience_skill.analysis.source import SourceFile
@@ -42,6 +44,12 @@ def _insert(code: str, nth: int = 0) -> str | None:
     source = SourceFile.from_text("m.py", code)
     tree = source.parse()
     edit = insert_keyword(source, _calls(tree)[nth], "timeout", "5")
+    return None if edit is None else _apply(source, edit)
+
+
+def _wrap(code: str, nth: int = 0) -> str | None:
+    source = SourceFile.from_text("m.py", code)
+    edit = wrap_call(source, _calls(source.parse())[nth])
     return None if edit is None else _apply(source, edit)
 
 
@@ -232,6 +240,44 @@ def test_extend_existing_from_import(before: str, after: str) -> None:
     assert _edit(before, "from", "tenacity", "stop_after_attempt") == after
 
 
+def test_from_import_too_long_is_wrapped_one_name_per_line() -> None:
+    names = "before_sleep_log, retry, stop_after_attempt, wait_exponential, wait_fixed"
+    before = f"from tenacity import {names}\n"
+    after = (
+        "from tenacity import (\n    before_sleep_log,\n    retry,\n    stop_after_attempt,\n"
+        "    wait_exponential,\n    wait_fixed,\n    wait_random_exponential,\n)\n"
+    )
+    source = SourceFile.from_text("m.py", before)
+    tree = source.parse()
+    extended = _apply(source, add_from_import(source, tree, "tenacity", "wait_random_exponential"))
+    source = SourceFile.from_text("m.py", extended)
+    stmt = source.parse().body[0]
+    assert isinstance(stmt, ast.ImportFrom)
+    edit = wrap_from_import(source, stmt)
+    assert edit is not None and _apply(source, edit) == after
+
+
+def test_wrap_call_one_argument_per_line() -> None:
+    before = "def f():\n    return get(f'https://x/{i}', headers=h).json()['a']  # note\n"
+    after = (
+        "def f():\n    return get(\n        f'https://x/{i}',\n        headers=h,\n"
+        "    ).json()['a']  # note\n"
+    )
+    assert _wrap(before) == after
+
+
+def test_wrap_call_keeps_argument_text_and_crlf() -> None:
+    before = "with get(u, **kw) as s:\r\n    pass\r\n"
+    after = "with get(\r\n    u,\r\n    **kw,\r\n) as s:\r\n    pass\r\n"
+    assert _wrap(before) == after
+
+
+def test_wrap_call_refuses_other_layouts() -> None:
+    assert _wrap("x = [get(u) for u in us]\n") is None
+    assert _wrap("get()\n") is None
+    assert _wrap("get(\n    u)\n") is None
+
+
 def test_existing_name_needs_no_edit() -> None:
     source = SourceFile.from_text("m.py", "from tenacity import retry\nimport logging\n")
     tree = source.parse()
@@ -247,6 +293,36 @@ def test_plain_import_sorted() -> None:
 def test_plain_import_before_from_imports() -> None:
     before = '"""Doc."""\n\nfrom requests import get\n'
     after = '"""Doc."""\n\nimport logging\nfrom requests import get\n'
+    assert _edit(before, "import", "logging") == after
+
+
+def test_ungrouped_imports_stay_one_group() -> None:
+    before = "import os\n\n\ndef f(): ...\n"
+    after = "import os\nfrom tenacity import retry\n\n\ndef f(): ...\n"
+    assert _edit(before, "from", "tenacity", "retry") == after
+
+
+def test_grouped_imports_get_a_new_standard_library_section() -> None:
+    before = "import requests\n\nfrom .x import y\n"
+    after = "import logging\n\nimport requests\n\nfrom .x import y\n"
+    assert _edit(before, "import", "logging") == after
+
+
+def test_grouped_imports_new_third_party_section_after_standard_library() -> None:
+    before = "import os\n\nfrom . import models\n\nx = 1\n"
+    after = "import os\n\nfrom tenacity import retry\n\nfrom . import models\n\nx = 1\n"
+    assert _edit(before, "from", "tenacity", "retry") == after
+
+
+def test_new_import_goes_before_relative_imports() -> None:
+    before = "import os\n\nfrom .models import Order\n"
+    after = "import os\n\nfrom tenacity import retry\n\nfrom .models import Order\n"
+    assert _edit(before, "from", "tenacity", "retry") == after
+
+
+def test_standard_library_import_sorted_in_its_section() -> None:
+    before = "import asyncio\nimport time\n\nimport requests\n"
+    after = "import asyncio\nimport logging\nimport time\n\nimport requests\n"
     assert _edit(before, "import", "logging") == after
 
 
@@ -272,7 +348,7 @@ def test_logger_after_imports_with_blank_lines() -> None:
 
 def test_logger_and_import_logging_together() -> None:
     before = "import requests\n\n\ndef f(): ...\n"
-    # `import logging` sorts before requests; the logger follows the imports.
+    # One ungrouped block: `import logging` sorts before requests.
     after = (
         "import logging\nimport requests\n\nlogger = logging.getLogger(__name__)\n\n\n"
         "def f(): ...\n"

@@ -6,4 +6,8 @@ class Client:
         self.session = requests.Session()
 
     def send(self, body):
-        return self.session.post("https://api.example.com/x", json=body, timeout=(3.05, 30))
+        return self.session.post(
+            "https://api.example.com/x",
+            json=body,
+            timeout=(3.05, 30),
+        )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 import bisect
 import io
+import itertools
 import re
+import sys
 import tokenize
 import weakref
 from collections.abc import Callable
@@ -251,6 +253,10 @@ def insert_keyword(source: SourceFile, call: ast.Call, name: str, value: str) ->
     if parts is None:
         return None
     text = f"{name}={value}"
+    return _insert_argument(source, parts, text)
+
+
+def _insert_argument(source: SourceFile, parts: _ArgList, text: str) -> Edit:
     nl = source.newline
     if not parts.args:
         # `f()` -> `f(name=value)`, right after the opening parenthesis so a comment inside
@@ -293,6 +299,47 @@ def insert_keyword(source: SourceFile, call: ast.Call, name: str, value: str) ->
         # Hanging style `f(a,\n  b)`: the new argument aligned under the others.
         return Edit(_at(last.end_line, last.end_col), f",{nl}{indent}{text}")
     return Edit(_at(last.end_line, last.end_col), f", {text}")
+
+
+LINE_LENGTH = 88
+"""Black's and Ruff's default; a file whose lines run longer sets its own (up to 120)."""
+
+# What may follow a call's closing parenthesis on its line for the call to be exploded into
+# one argument per line: method chains, subscripts, closing brackets, `as x:`, a comment.
+_WRAPPABLE_REST = re.compile(
+    r"(\.\w+(\([^()]*\))?|\[[^\[\]]*\])*[)\]}]*,?\s*(as\s+\w+)?\s*:?\s*(#.*)?"
+)
+
+
+def line_limit(source: SourceFile) -> int:
+    """The line length a file keeps to: 88, or its own longest line up to 120."""
+    longest = max((len(line) for line in source.lines), default=0)
+    return max(LINE_LENGTH, min(longest, 120))
+
+
+def wrap_call(source: SourceFile, call: ast.Call) -> Edit | None:
+    """Explode a one-line call into one argument per line with a trailing comma, the way
+    Black does, each argument's text exactly as written. ``None`` when the call spans lines,
+    has no arguments, sits inside a string, or is followed on its line by more than a
+    method chain, a subscript, closing brackets, ``as x:`` or a comment."""
+    loc = source.location(call)
+    if loc.line != loc.end_line or inside_string(source, loc.line, loc.column):
+        return None
+    toks = _call_tokens(source, call)
+    parts = _argument_list(toks) if toks is not None else None
+    if parts is None or not parts.args or parts.close.line != parts.open.line:
+        return None
+    line_text = _line_text(source, parts.open.line)
+    rest = line_text[parts.close.end_col - 1 :].strip()
+    if _WRAPPABLE_REST.fullmatch(rest) is None:
+        return None
+    nl = source.newline
+    base = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
+    inner = base + ("\t" if base.startswith("\t") else "    ")
+    args = [line_text[a.first.col - 1 : a.last.end_col - 1] for a in parts.args]
+    body = "".join(f"{nl}{inner}{a}," for a in args)
+    where = Location(parts.open.line, parts.open.end_col, parts.close.line, parts.close.col)
+    return Edit(where, f"{body}{nl}{base}")
 
 
 def _arg_indent(source: SourceFile, parts: _ArgList) -> str:
@@ -448,36 +495,77 @@ def _import_key(stmt: ast.stmt) -> str:
     return ("." * stmt.level + (stmt.module or "")).lower()
 
 
+def _section(stmt: ast.stmt) -> int | None:
+    """isort's sections, as far as a file shows them: 0 standard library, 1 anything else
+    absolute, 2 relative imports; None for a ``try``/``if`` block."""
+    if isinstance(stmt, ast.Import):
+        return _module_section(stmt.names[0].name)
+    if isinstance(stmt, ast.ImportFrom):
+        return 2 if stmt.level else _module_section(stmt.module or "")
+    return None
+
+
+def _module_section(module: str) -> int:
+    return 0 if module.split(".")[0] in sys.stdlib_module_names else 1
+
+
 def _new_import_line(
-    source: SourceFile, tree: ast.Module, kind: type[ast.stmt], key: str, text: str
+    source: SourceFile, tree: ast.Module, kind: type[ast.stmt], module: str, text: str
 ) -> Edit:
-    """A new import line at its sorted place among the leading imports of the same kind
-    (``import x`` or ``from x import y``), else at the end of the leading imports, else
-    after the header, set off by blank lines."""
+    """A new import line where isort would put it, as far as the file shows: in the
+    module's section (standard library or not), sorted among the imports of the same kind
+    (``import x`` before ``from x import y``); a section of its own, set off by a blank
+    line, when the file has none; after the header when there are no imports at all."""
     block = [
         s
         for s in _leading_imports(tree)
         if not (isinstance(s, ast.ImportFrom) and s.module == "__future__")
     ]
-    same = [s for s in block if type(s) is kind and s.col_offset == 0]
-    for stmt in same:
-        if _import_key(stmt) > key and _alone_on_lines(stmt, tree):
-            return _insert_lines(source, stmt.lineno, [text])
-    anchor = same[-1] if same else (block[-1] if block else None)
-    if kind is ast.Import and not same and block and _alone_on_lines(block[0], tree):
-        # Plain imports before `from` imports, as isort orders them.
-        return _insert_lines(source, block[0].lineno, [text])
-    if anchor is not None and _alone_on_lines(anchor, tree):
-        return _insert_lines(source, (anchor.end_lineno or anchor.lineno) + 1, [text])
-    line = _header_end(source, tree)
-    return _insert_lines(source, line, [text], blank_before=True, blanks_after=1)
+    if not block:
+        line = _header_end(source, tree)
+        return _insert_lines(source, line, [text], blank_before=True, blanks_after=1)
+    # Sections only where the file shows them (blank lines between groups of imports);
+    # otherwise the imports are one sorted group and stay so.
+    grouped = any(b.lineno - (a.end_lineno or a.lineno) > 1 for a, b in itertools.pairwise(block))
+
+    def section_of(stmt: ast.stmt) -> int | None:
+        found = _section(stmt)
+        return found if grouped or found is None else 0
+
+    section = _module_section(module) if grouped else 0
+    key = module.lower()
+    members = [s for s in block if section_of(s) == section and s.col_offset == 0]
+    if members:
+        same = [s for s in members if type(s) is kind]
+        for stmt in same:
+            if _import_key(stmt) > key and _alone_on_lines(stmt, tree):
+                return _insert_lines(source, stmt.lineno, [text])
+        if same:
+            anchor = same[-1]
+        elif kind is ast.Import:
+            # Plain imports come before `from` imports in a section.
+            if _alone_on_lines(members[0], tree):
+                return _insert_lines(source, members[0].lineno, [text])
+            anchor = members[-1]
+        else:
+            anchor = members[-1]
+        if _alone_on_lines(anchor, tree):
+            return _insert_lines(source, (anchor.end_lineno or anchor.lineno) + 1, [text])
+    later = next((s for s in block if (section_of(s) or 0) > section), None)
+    if later is not None and _alone_on_lines(later, tree) and not members:
+        # A new section before the later ones.
+        return _insert_lines(source, later.lineno, [text, ""])
+    last = block[-1]
+    line = (last.end_lineno or last.lineno) + 1
+    lines = [text] if members else ["", text]
+    return _insert_lines(source, line, lines)
 
 
 def add_import(source: SourceFile, tree: ast.Module, module: str) -> Edit | None:
     """``import module`` among the leading imports (sorted), unless already imported."""
     if has_import(tree, module):
         return None
-    return _new_import_line(source, tree, ast.Import, module.lower(), f"import {module}")
+    return _new_import_line(source, tree, ast.Import, module, f"import {module}")
 
 
 def add_from_import(source: SourceFile, tree: ast.Module, module: str, name: str) -> Edit | None:
@@ -495,9 +583,7 @@ def add_from_import(source: SourceFile, tree: ast.Module, module: str, name: str
             and not any(a.name == "*" for a in stmt.names)
         ):
             return _extend_from_import(source, stmt, name)
-    return _new_import_line(
-        source, tree, ast.ImportFrom, module.lower(), f"from {module} import {name}"
-    )
+    return _new_import_line(source, tree, ast.ImportFrom, module, f"from {module} import {name}")
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -544,10 +630,26 @@ def _extend_from_import(source: SourceFile, stmt: ast.ImportFrom, name: str) -> 
             where = Location(last.end_line, last.end_column, last.end_line, eol)
             return Edit(where, f",{rest}{nl}{indent}{name},")
     if before is not None:
-        loc = locs[before]
-        return Edit(_at(loc.line, loc.column), f"{name}, ")
-    loc = locs[-1]
-    return Edit(_at(loc.end_line, loc.end_column), f", {name}")
+        return Edit(_at(locs[before].line, locs[before].column), f"{name}, ")
+    return Edit(_at(locs[-1].end_line, locs[-1].end_column), f", {name}")
+
+
+def wrap_from_import(source: SourceFile, stmt: ast.ImportFrom) -> Edit | None:
+    """``from m import a, b`` on one line -> one name per line in parentheses, as isort
+    wraps a long line. ``None`` when already parenthesised or spanning lines."""
+    if stmt.end_lineno != stmt.lineno or not stmt.names:
+        return None
+    locs = [source.location(a) for a in stmt.names]
+    line = source.lines[stmt.lineno - 1]
+    if not line[: locs[0].column - 1].rstrip().endswith("import"):
+        return None
+    rest = line[locs[-1].end_column - 1 :].strip()
+    if rest and not rest.startswith("#"):
+        return None
+    nl = source.newline
+    body = "".join(f"{nl}    {source.segment(loc)}," for loc in locs)
+    where = Location(locs[0].line, locs[0].column, locs[-1].end_line, locs[-1].end_column)
+    return Edit(where, f"({body}{nl})")
 
 
 _LOGGER_FACTORIES = frozenset(

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 
 from resilience_skill.analysis.api import collect_files
 from resilience_skill.analysis.engine import FileResult, analyze_tree, run_project_rules
-from resilience_skill.analysis.model import Applicability, Finding
+from resilience_skill.analysis.model import Applicability, Finding, Fix, Severity
 from resilience_skill.analysis.registry import CATALOG, load_rules
 from resilience_skill.analysis.selection import rule_ids_for_path, validate_selection
 from resilience_skill.analysis.source import SourceError, SourceFile
 from resilience_skill.config import Config, with_overrides
 from resilience_skill.fixes.apply import apply_fixes, is_applicable
+from resilience_skill.fixes.layout import reflow_edits
 from resilience_skill.fixes.write import write_atomic
 
 MAX_PASSES = 20
@@ -168,14 +169,7 @@ def _pass(work: _Work, findings: Sequence[Finding], config: Config, unsafe: bool
             f"fixes for {rules} need characters {work.original.encoding} cannot hold: {exc}"
         )
         return False
-    candidate = SourceFile(
-        path=work.path,
-        raw=b"",
-        text=applied.text,
-        encoding=work.original.encoding,
-        bom=work.original.bom,
-        newline=work.original.newline,
-    )
+    candidate = _derive(work, applied.text)
     try:
         tree = candidate.parse()
     except SourceError as exc:
@@ -222,7 +216,42 @@ def _converge_all(works: list[_Work], config: Config, unsafe: bool) -> list[Find
         if not touched:
             break
         project = _project_findings(works, config)
-    return project
+    for work in works:
+        _reflow(work, config)
+    return _project_findings(works, config)
+
+
+def _reflow(work: _Work, config: Config) -> None:
+    """Wrap the lines the fixes made too long; layout only, so a failure just keeps them."""
+    if work.error is not None or work.source.text == work.original.text:
+        return
+    edits = reflow_edits(work.original, work.source, work.tree)
+    if not edits:
+        return
+    layout = Finding(
+        "layout", "", Severity.LOW, "", work.path, edits[0].location, "",
+        Fix(Applicability.SAFE, "wrap long lines", tuple(edits)),
+    )  # fmt: skip
+    text = apply_fixes(work.source, [layout], unsafe=False).text
+    candidate = _derive(work, text)
+    try:
+        tree = candidate.parse()
+    except SourceError:
+        return
+    work.source, work.tree = candidate, tree
+    work.analysis = analyze_tree(candidate, tree, config, work.rel, work.rule_ids)
+
+
+def _derive(work: _Work, text: str) -> SourceFile:
+    """A SourceFile for fixed text, with the original's encoding, BOM and line ending."""
+    return SourceFile(
+        path=work.path,
+        raw=b"",
+        text=text,
+        encoding=work.original.encoding,
+        bom=work.original.bom,
+        newline=work.original.newline,
+    )
 
 
 def _project_findings(works: list[_Work], config: Config) -> list[Finding]:
