@@ -658,6 +658,16 @@ def test_sites_count_every_rule_once() -> None:
     assert (item.sites_checked, item.sites_ok, item.findings, item.passed) == (4, 2, 2, False)
 
 
+def test_sites_count_open_connection_once() -> None:
+    code = (
+        "import asyncio\n"
+        "async def f():\n"
+        "    r, w = await asyncio.open_connection('h', 1)\n"
+        "    r2, w2 = await asyncio.wait_for(asyncio.open_connection('h', 1), 5)\n"
+    )
+    assert sites(code) == {"sites": 2, "ok": 1}
+
+
 def test_crlf_and_tabs_fix() -> None:
     code = "import requests\r\nif x:\r\n\trequests.get(\r\n\t\tu,\r\n\t)\r\n"
     out = fixed(code, "RES101")

@@ -232,11 +232,11 @@ def _method_scope_of(ctx: FileContext, node: ast.expr) -> Scope | None:
         return None
     line = node.lineno
     for scope in ctx.resolver.scopes.values():
-        node = scope.node
+        method = scope.node
         if (
             scope.parent is cls_scope
-            and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and node.lineno <= line <= (node.end_lineno or line)
+            and isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef)
+            and method.lineno <= line <= (method.end_lineno or line)
         ):
             return scope
     return None

@@ -821,6 +821,8 @@ def examined_elsewhere(ctx: FileContext, call: ast.Call, qual: str | None) -> bo
         or subprocess_target(ctx, call) is not None
         or grpc_target(ctx, call)
         or wait_target(ctx, call) is not None
+        # RES107 counts a directly awaited open_connection (wrapped in wait_for: RES102).
+        or (qual in _OPEN_CONNECTION and isinstance(ctx.parent, ast.Await) and ctx.in_async)
     )
 
 
