@@ -166,7 +166,7 @@ async def test_breaker_trial_after_recovery_time_closes_on_success() -> None:
     while harness.client.breaker.state.value != "open":
         with pytest.raises(httpx.ConnectError):
             await harness.call()
-    harness.clock.now += RESET_TIMEOUT
+    harness.clock.now += RESET_TIMEOUT + 0.001  # float sums of the waits: step past the edge
     harness.session.outcomes = [200]
     assert (await harness.call()).status_code == 200
     assert harness.states == [("closed", "open"), ("open", "half-open"), ("half-open", "closed")]
