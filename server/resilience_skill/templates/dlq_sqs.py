@@ -29,8 +29,8 @@ from botocore.config import Config
 MAX_ATTEMPTS = 3  # param: attempts - tries per message before it is dead-lettered
 BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait between tries is at most this
 MAX_DELAY = 2.0  # param: max_delay - seconds; cap of any single wait between tries
-WAIT_TIME_SECONDS = 20  # param: wait_time - long-poll seconds per receive (at most 20)
-BATCH_SIZE = 10  # param: batch_size - messages per receive (at most 10)
+WAIT_TIME_SECONDS = 20  # param: wait_time [0..20] - long-poll seconds per receive
+BATCH_SIZE = 10  # param: batch_size [1..10] - messages per receive
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError)
 

@@ -5,8 +5,13 @@ A parameter is a module-level constant marked with a trailing comment::
     MAX_ATTEMPTS = 3  # param: attempts
 
 Its type is the type of the template's own literal (int, float or str); a user's value is
-parsed as that type and validated, never evaluated. The main name (the class or function the
-user applies) is replaced as a whole word, so docstrings follow the rename.
+parsed as that type and validated, never evaluated. Numbers must be positive, or within an
+inclusive range given after the key::
+
+    WAIT_TIME_SECONDS = 20  # param: wait_time [0..20] - long-poll seconds
+
+The main name (the class or function the user applies) is replaced as a whole word, so
+docstrings follow the rename.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ TEMPLATE_PACKAGE = "resilience_skill.templates"
 
 _PARAM_LINE = re.compile(
     r"^(?P<lhs>[A-Z][A-Z0-9_]*(?:: *[A-Za-z_][\w\[\], .|]*)?) = (?P<value>[^#\n]+?)"
-    r"  # param: (?P<key>[a-z][a-z0-9_]*)(?P<doc> [^\n]*)?$",
+    r"  # param: (?P<key>[a-z][a-z0-9_]*)(?: \[(?P<low>[0-9.]+)\.\.(?P<high>[0-9.]+)\])?"
+    r"(?P<doc> [^\n]*)?$",
     re.MULTILINE,
 )
 _SAFE_STRING = re.compile(r"^[A-Za-z0-9_.:/@+-]{1,120}$")
@@ -40,6 +46,8 @@ class Param:
     constant: str
     default: int | float | str
     description: str
+    low: float | None = None
+    high: float | None = None
 
     @property
     def kind(self) -> str:
@@ -65,7 +73,9 @@ def find_params(source: str) -> dict[str, Param]:
             raise RenderError(f"template parameter {match['key']!r} is not a number or string")
         constant = match["lhs"].split(":")[0].strip()
         doc = (match["doc"] or "").strip().lstrip("-: ").strip()
-        params[match["key"]] = Param(match["key"], constant, default, doc)
+        low = float(match["low"]) if match["low"] else None
+        high = float(match["high"]) if match["high"] else None
+        params[match["key"]] = Param(match["key"], constant, default, doc, low, high)
     return params
 
 
@@ -73,19 +83,19 @@ def parse_value(param: Param, raw: str) -> str:
     """The Python literal for ``raw`` as ``param``'s type; raises :class:`RenderError`."""
     text = raw.strip()
     if isinstance(param.default, int):
-        if not re.fullmatch(r"[0-9][0-9_]*", text):
-            raise RenderError(f"param {param.key!r} must be a positive integer, got {raw!r}")
+        if not re.fullmatch(r"[0-9]{1,9}", text):
+            raise RenderError(f"param {param.key!r} must be a whole number, got {raw!r}")
         number = int(text)
-        if number < 1:
-            raise RenderError(f"param {param.key!r} must be >= 1, got {raw!r}")
+        _check_range(param, number, 1)
         return str(number)
     if isinstance(param.default, float):
         try:
             value = float(text)
         except ValueError:
             raise RenderError(f"param {param.key!r} must be a number, got {raw!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise RenderError(f"param {param.key!r} must be a finite number > 0, got {raw!r}")
+        if not math.isfinite(value):
+            raise RenderError(f"param {param.key!r} must be a finite number, got {raw!r}")
+        _check_range(param, value, None)
         return repr(value)
     if not _SAFE_STRING.fullmatch(text):
         raise RenderError(
@@ -93,6 +103,18 @@ def parse_value(param: Param, raw: str) -> str:
             f"got {raw!r}"
         )
     return repr(text)
+
+
+def _check_range(param: Param, value: float, default_low: float | None) -> None:
+    low = param.low if param.low is not None else default_low
+    if param.high is not None and low is not None and not low <= value <= param.high:
+        raise RenderError(
+            f"param {param.key!r} must be in [{low:g}, {param.high:g}], got {value:g}"
+        )
+    if low is not None and value < low:
+        raise RenderError(f"param {param.key!r} must be >= {low:g}, got {value:g}")
+    if low is None and value <= 0:
+        raise RenderError(f"param {param.key!r} must be > 0, got {value:g}")
 
 
 def validate_name(name: str, source: str, main: str) -> None:
