@@ -257,19 +257,20 @@ def test_from_import_too_long_is_wrapped_one_name_per_line() -> None:
     assert edit is not None and _apply(source, edit) == after
 
 
-def test_wrap_call_one_argument_per_line() -> None:
+def test_wrap_call_arguments_together_when_they_fit() -> None:
     before = "def f():\n    return get(f'https://x/{i}', headers=h).json()['a']  # note\n"
     after = (
-        "def f():\n    return get(\n        f'https://x/{i}',\n        headers=h,\n"
+        "def f():\n    return get(\n        f'https://x/{i}', headers=h\n"
         "    ).json()['a']  # note\n"
     )
     assert _wrap(before) == after
 
 
-def test_wrap_call_keeps_argument_text_and_crlf() -> None:
-    before = "with get(u, **kw) as s:\r\n    pass\r\n"
-    after = "with get(\r\n    u,\r\n    **kw,\r\n) as s:\r\n    pass\r\n"
-    assert _wrap(before) == after
+def test_wrap_call_one_argument_per_line_when_they_do_not_fit() -> None:
+    args = ["first_argument_" + "x" * 50, "second=" + "y" * 50, "**options_" + "z" * 20]
+    before = f"with get({', '.join(args)}) as s:\r\n    pass\r\n"
+    body = "".join(f"\r\n    {a}," for a in args)
+    assert _wrap(before) == f"with get({body}\r\n) as s:\r\n    pass\r\n"
 
 
 def test_wrap_call_refuses_other_layouts() -> None:

@@ -7,7 +7,5 @@ class Client:
 
     def send(self, body):
         return self.session.post(
-            "https://api.example.com/x",
-            json=body,
-            timeout=(3.05, 30),
+            "https://api.example.com/x", json=body, timeout=(3.05, 30)
         )

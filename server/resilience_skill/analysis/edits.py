@@ -318,8 +318,9 @@ def line_limit(source: SourceFile) -> int:
 
 
 def wrap_call(source: SourceFile, call: ast.Call) -> Edit | None:
-    """Explode a one-line call into one argument per line with a trailing comma, the way
-    Black does, each argument's text exactly as written. ``None`` when the call spans lines,
+    """Split a one-line call the way Black does: its arguments together on an indented
+    line of their own when they fit, else one per line with a trailing comma; each
+    argument's text exactly as written. ``None`` when the call spans lines,
     has no arguments, sits inside a string, or is followed on its line by more than a
     method chain, a subscript, closing brackets, ``as x:`` or a comment."""
     loc = source.location(call)
@@ -337,8 +338,12 @@ def wrap_call(source: SourceFile, call: ast.Call) -> Edit | None:
     base = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
     inner = base + ("\t" if base.startswith("\t") else "    ")
     args = [line_text[a.first.col - 1 : a.last.end_col - 1] for a in parts.args]
-    body = "".join(f"{nl}{inner}{a}," for a in args)
     where = Location(parts.open.line, parts.open.end_col, parts.close.line, parts.close.col)
+    together = f"{inner}{', '.join(args)}"
+    if len(together) <= line_limit(source):
+        # Black's first choice: the arguments together on one indented line.
+        return Edit(where, f"{nl}{together}{nl}{base}")
+    body = "".join(f"{nl}{inner}{a}," for a in args)
     return Edit(where, f"{body}{nl}{base}")
 
 
