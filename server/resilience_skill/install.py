@@ -39,6 +39,8 @@ CLIENT_TITLES = {
 
 # Exit codes, as the rest of the CLI: 1 a config we will not touch, 2 a usage error.
 EXIT_BAD_CONFIG = 1
+CLAUDE_TIMEOUT = 120
+"""Seconds `claude mcp add/remove` may take before we give up on it."""
 EXIT_USAGE = 2
 
 
@@ -327,7 +329,12 @@ def _run_claude(argv: list[str], machine: Machine, dry_run: bool, out: TextIO, e
     print(f"$ {shown}", file=out)
     out.flush()
     try:
-        completed = subprocess.run([claude, *argv[1:]], check=False, env=dict(machine.env))
+        completed = subprocess.run(
+            [claude, *argv[1:]], check=False, env=dict(machine.env), timeout=CLAUDE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired:
+        print(f"error: `{shown}` did not finish within {CLAUDE_TIMEOUT} s", file=err)
+        return EXIT_BAD_CONFIG
     except OSError as exc:
         print(f"error: cannot run {claude}: {exc}", file=err)
         return EXIT_BAD_CONFIG

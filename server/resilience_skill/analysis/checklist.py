@@ -6,11 +6,14 @@ IDs each cites; the registry's copy is used only if the skill cannot be loaded.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from functools import lru_cache
 
 from resilience_skill.analysis.model import ChecklistScore, Finding
 from resilience_skill.analysis.registry import CHECKLIST, load_rules
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -28,7 +31,10 @@ def checklist_items() -> tuple[tuple[str, tuple[str, ...]], ...]:
         if items and all(ids for _, ids in items):
             return items
     except Exception:
-        pass
+        # The scorecard must never fail an audit; say why the built-in copy is used.
+        logger.warning(
+            "cannot load the bundled skill's checklist; using the built-in copy", exc_info=True
+        )
     return tuple(
         (item, tuple(r for r in rules if any(r.startswith(p) for p in prefixes)))
         for item, prefixes in CHECKLIST
