@@ -469,6 +469,7 @@ _TASK_RECEIVERS = frozenset(
 )
 _COROUTINE_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.shield", *_TASK_SPAWNERS})
 _DRAINS = frozenset({"asyncio.wait", "asyncio.gather", "asyncio.as_completed", "asyncio.wait_for"})
+_FAN_OUT_NAMES = frozenset({"gather", "Thread", "create_task", "ensure_future"})
 _BOUNDED_WRAPPERS = frozenset({"enumerate", "reversed", "sorted", "list", "tuple", "set", "iter"})
 
 
@@ -511,7 +512,10 @@ def unbounded_fan_out(ctx: FileContext, call: ast.Call) -> None:
         return await asyncio.gather(*(fetch_bounded(u) for u in urls))
     ```
     """
-    qual = ctx.qualname(call.func)
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr not in _FAN_OUT_NAMES:
+        return  # cheap filter: aliases bind names, attributes keep theirs
+    qual = ctx.qualname(func)
     if qual == "asyncio.gather":
         _check_gather(ctx, call)
     elif qual == "threading.Thread":

@@ -32,12 +32,17 @@ CONFLUENT_CONSUMERS = frozenset(
 )
 CONSUMER_TYPES = KAFKA_CONSUMERS | CONFLUENT_CONSUMERS
 
+_KAFKA_PACKAGES = frozenset({"kafka", "confluent_kafka", "aiokafka"})
 _POLL_METHODS = frozenset({"poll", "consume", "getmany", "getone"})
 _RECEIVE_METHODS = frozenset({"receive_message", "receive_messages"})
 _SQS_DELETE = frozenset({"delete_message", "delete_message_batch"})
 _BASIC_REQUEUE = {"basic_nack": 2, "basic_reject": 1}
 """pika methods that requeue by default, and ``requeue``'s position."""
 
+_SETTLING_METHODS = frozenset(
+    {"basic_ack", "ack", "commit", *_SQS_DELETE, *_BASIC_REQUEUE, "nack", "reject"}
+)
+_FIRST_SETTLE_METHODS = frozenset({"basic_ack", "ack", "commit", "delete", *_SQS_DELETE})
 _DEAD_LETTER_WORDS = ("dlq", "dead", "parking", "quarantine")
 _ATTEMPT_PATTERN = re.compile(
     r"retr|attempt|redeliver|x-death|tries|delivery_count|deliveries|delivery.limit|"
@@ -189,6 +194,7 @@ class AckBeforeProcessing:
         self.consumers: list[tuple[ast.Call, str]] = []
         self.loops: list[_ConsumingLoop] = []
         self.poll_loops: set[int] = set()
+        self.uses_kafka: bool | None = None
 
     # -- auto-ack and auto-commit -------------------------------------------------------
 
@@ -202,6 +208,10 @@ class AckBeforeProcessing:
             and _is_consumer(ctx, call.func.value)
         ):
             self._poll_loop(ctx, call)
+        if self.uses_kafka is None:
+            self.uses_kafka = _imports_kafka(ctx)
+        if not self.uses_kafka:
+            return
         function = ctx.function
         if (
             function is not None
@@ -305,6 +315,15 @@ class AckBeforeProcessing:
                 f"and commit after processing",
                 fix=_ACK_FIX,
             )
+
+
+def _imports_kafka(ctx: FileContext) -> bool:
+    """Only files importing a Kafka client can build a consumer (keeps the per-call
+    external-call bookkeeping off every other file)."""
+    return any(
+        binding.kind == "import" and (binding.qualname or "").split(".")[0] in _KAFKA_PACKAGES
+        for binding in ctx.resolver.module_scope.names.values()
+    )
 
 
 def _is_work_call(ctx: FileContext, call: ast.Call) -> bool:
@@ -442,6 +461,8 @@ def _first_settle(
 ) -> tuple[ast.Call, str] | None:
     """The settling call that is the first real statement of ``body`` (looking into a
     leading ``try``/``with``), when work follows it."""
+    if not _may_settle(body):
+        return None
     index = 0
     while index < len(body) and _is_preamble(body[index], messages):
         index += 1
@@ -472,6 +493,20 @@ def _first_settle(
     if not _work_follows(ctx, rest, messages):
         return None
     return call, label
+
+
+def _may_settle(body: list[ast.stmt]) -> bool:
+    """Cheap pre-check: some statement of ``body`` (or of a ``try``/``with`` in it) calls a
+    settling method by name."""
+    for stmt in body:
+        if isinstance(stmt, ast.Try | ast.With | ast.AsyncWith):
+            if _may_settle(stmt.body):
+                return True
+            continue
+        call = _call_of(stmt)
+        if call is not None and _method(call) in _FIRST_SETTLE_METHODS:
+            return True
+    return False
 
 
 def _refers_to_message(call: ast.Call, messages: set[str], label: str) -> bool:
@@ -567,7 +602,7 @@ class FailureWithoutDeadLetter:
 
     def visit_Call(self, ctx: FileContext, call: ast.Call) -> None:
         method = _method(call)
-        if method is None:
+        if method not in _SETTLING_METHODS:
             return
         place = _failure_block(ctx)
         if place is None:
