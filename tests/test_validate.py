@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from resilience_skill.cli import main
 from resilience_skill.data import skill_path, standards_dir
 from resilience_skill.validate import CHECKS, Problem, detect_profile, validate_paths
@@ -548,3 +550,80 @@ def test_problem_json_round_trip() -> None:
         "message": "m",
     }
     assert problem.to_text() == "a.md:3:4: SK305 m"
+
+
+# --- never a traceback ----------------------------------------------------------------------
+
+
+def test_deeply_nested_yaml_is_refused(tmp_path: Path) -> None:
+    deep = "[" * 2400 + "]" * 2400
+    path = write_skill(tmp_path, frontmatter=f"name: demo\ndescription: {deep}")
+    (problem,) = validate_paths([path])
+    assert (problem.code, problem.line) == ("SK104", 3)
+    assert problem.message == "frontmatter is nested more than 50 levels deep"
+
+
+# tmp_path is shared by the examples: each rewrites the same file.
+FIXTURE_OK = [HealthCheck.function_scoped_fixture]
+
+FRONTMATTER_PIECES = st.sampled_from(
+    [
+        "name: demo",
+        "description: d",
+        "description: [a, {b: c}]",
+        "metadata:\n  k: v",
+        "metadata:\n  - x",
+        "? [a]\n: b",
+        "x: !!python/object:os.system ls",
+        "when: 2024-01-01",
+        "k: &a v",
+        "j: *a",
+        "'unterminated",
+        "name: demo\nname: other",
+        "",
+    ]
+)
+BODY_PIECES = st.sampled_from(
+    [
+        "# T\n",
+        "## Checklist\n- [ ] x (RES101-RES107)\n",
+        "- [ ]\n",
+        "```python\nif x\n```\n",
+        "```python\n" + "(" * 300 + ")" * 300 + "\n```\n",
+        "[a](#nope) [b](../x.md#y) [c](%zz) [d](<>)\n",
+        "> " * 40 + "deep\n",
+        "\r\n",
+        "\x0c\u2028",
+    ]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    front=st.lists(FRONTMATTER_PIECES, max_size=5),
+    body=st.lists(BODY_PIECES | st.text(max_size=40), max_size=6),
+    closed=st.booleans(),
+)
+def test_validator_never_raises(
+    tmp_path: Path, front: list[str], body: list[str], closed: bool
+) -> None:
+    path = tmp_path / "demo" / "SKILL.md"
+    path.parent.mkdir(exist_ok=True)
+    text = "---\n" + "\n".join(front) + ("\n---\n" if closed else "\n") + "".join(body)
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    for profile in ("agentskills", "cco", "resilience"):
+        for problem in validate_paths([path], profile):
+            assert problem.code in CHECKS
+            assert problem.line >= 1 and problem.column >= 1
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=300))
+def test_validator_never_raises_on_bytes(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "SKILL.md"
+    path.write_bytes(raw)
+    assert all(p.code in CHECKS for p in validate_paths([path]))

@@ -31,6 +31,8 @@ MAX_BYTES = 1_000_000
 """Refuse bigger files: a skill is loaded into a model's context, megabytes are a mistake."""
 MAX_FRONTMATTER_EVENTS = 5_000
 """YAML events allowed in a frontmatter; real ones have a few dozen."""
+MAX_FRONTMATTER_DEPTH = 50
+"""Nesting allowed in a frontmatter: PyYAML composes recursively, deep nesting overflows."""
 
 
 class SkillError(Exception):
@@ -207,7 +209,8 @@ def split_frontmatter(path: Path, text: str) -> Frontmatter:
 
 
 def _refuse_anchors(path: Path, fm: Frontmatter) -> None:
-    count = 0
+    """Refuse anchors, aliases and documents too big or too deep before composing them."""
+    count = depth = 0
     try:
         for event in yaml.parse(fm.text, Loader=yaml.SafeLoader):
             count += 1
@@ -218,6 +221,18 @@ def _refuse_anchors(path: Path, fm: Frontmatter) -> None:
                 raise SkillError(
                     path,
                     "YAML anchors and aliases are not allowed in frontmatter",
+                    line=line,
+                    column=col,
+                    code="SK104",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if depth > MAX_FRONTMATTER_DEPTH:
+                raise SkillError(
+                    path,
+                    f"frontmatter is nested more than {MAX_FRONTMATTER_DEPTH} levels deep",
                     line=line,
                     column=col,
                     code="SK104",
