@@ -1,7 +1,8 @@
-"""Golden files: ``tests/golden/<rule>_<case>.before.py`` fixed with ``--unsafe-fixes``
-(only that rule selected) must equal ``<rule>_<case>.after.py`` byte for byte; the fixed
-file must parse, re-audit with none of that rule's fixable findings, and not change on a
-second run. A case whose rule is not registered yet is skipped with the reason."""
+"""Golden files: ``tests/golden/<rules>_<case>.before.py`` fixed with ``--unsafe-fixes``
+(only those rules selected; ``res101+res201`` selects two) must equal
+``<rules>_<case>.after.py`` byte for byte; the fixed file must parse, re-audit with none of
+those rules' fixable findings, and not change on a second run. A case whose rule is not
+registered yet is skipped with the reason."""
 
 from __future__ import annotations
 
@@ -18,29 +19,30 @@ GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name[: -len(".before.py")] for p in GOLDEN.glob("*.before.py"))
 
 
-def _rule(case: str) -> str:
-    return case.split("_", 1)[0].upper()
+def _rules(case: str) -> list[str]:
+    return case.split("_", 1)[0].upper().split("+")
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_golden(case: str, tmp_path: Path) -> None:
-    rule = _rule(case)
-    if rule not in load_rules():
-        pytest.skip(f"{rule} is not registered yet")
+    rules = _rules(case)
+    missing = [r for r in rules if r not in load_rules()]
+    if missing:
+        pytest.skip(f"{', '.join(missing)} not registered yet")
     expected = (GOLDEN / f"{case}.after.py").read_bytes()
     target = tmp_path / f"{case}.py"
     shutil.copyfile(GOLDEN / f"{case}.before.py", target)
 
-    [result] = fix_paths([str(target)], select=[rule], unsafe=True)
+    [result] = fix_paths([str(target)], select=rules, unsafe=True)
     assert result.error is None
     assert target.read_bytes() == expected
 
     audit = audit_bytes(expected, target.name)
     assert audit.errors == ()
-    left = [f for f in audit.findings if f.rule == rule and is_applicable(f.fix, unsafe=True)]
+    left = [f for f in audit.findings if f.rule in rules and is_applicable(f.fix, unsafe=True)]
     assert left == []
 
-    [again] = fix_paths([str(target)], select=[rule], unsafe=True)
+    [again] = fix_paths([str(target)], select=rules, unsafe=True)
     assert again.applied == () and not again.written
     assert target.read_bytes() == expected
 

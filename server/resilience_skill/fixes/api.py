@@ -24,7 +24,7 @@ from resilience_skill.analysis.selection import rule_ids_for_path, validate_sele
 from resilience_skill.analysis.source import SourceError, SourceFile
 from resilience_skill.config import Config, with_overrides
 from resilience_skill.fixes.apply import apply_fixes, is_applicable
-from resilience_skill.fixes.layout import reflow_edits
+from resilience_skill.fixes.layout import orphaned_import_edits, reflow_edits
 from resilience_skill.fixes.write import write_atomic
 
 MAX_PASSES = 20
@@ -130,6 +130,7 @@ class _Work:
     rule_ids: frozenset[str]
     source: SourceFile
     tree: ast.Module
+    first_tree: ast.Module
     analysis: FileResult
     first: tuple[Finding, ...] = ()
     applied: list[Finding] = field(default_factory=list)
@@ -151,6 +152,7 @@ def _start(source: SourceFile, tree: ast.Module, rel: str, config: Config) -> _W
         rule_ids=rule_ids,
         source=source,
         tree=tree,
+        first_tree=tree,
         analysis=analysis,
         first=tuple(analysis.findings),
     )
@@ -217,29 +219,35 @@ def _converge_all(works: list[_Work], config: Config, unsafe: bool) -> list[Find
             break
         project = _project_findings(works, config)
     for work in works:
-        _reflow(work, config)
+        _tidy(work, config)
     return _project_findings(works, config)
 
 
-def _reflow(work: _Work, config: Config) -> None:
-    """Wrap the lines the fixes made too long; layout only, so a failure just keeps them."""
+def _tidy(work: _Work, config: Config) -> None:
+    """After the fixes: drop imports they left unused, then wrap the lines they made too
+    long. Layout only: a step whose result does not parse is skipped."""
     if work.error is not None or work.source.text == work.original.text:
         return
-    edits = reflow_edits(work.original, work.source, work.tree)
-    if not edits:
-        return
-    layout = Finding(
-        "layout", "", Severity.LOW, "", work.path, edits[0].location, "",
-        Fix(Applicability.SAFE, "wrap long lines", tuple(edits)),
-    )  # fmt: skip
-    text = apply_fixes(work.source, [layout], unsafe=False).text
-    candidate = _derive(work, text)
-    try:
-        tree = candidate.parse()
-    except SourceError:
-        return
-    work.source, work.tree = candidate, tree
-    work.analysis = analyze_tree(candidate, tree, config, work.rel, work.rule_ids)
+    changed = False
+    for step in ("imports", "wrap"):
+        if step == "imports":
+            edits = orphaned_import_edits(work.first_tree, work.source, work.tree)
+        else:
+            edits = reflow_edits(work.original, work.source, work.tree)
+        if not edits:
+            continue
+        layout = Finding(
+            "layout", "", Severity.LOW, "", work.path, edits[0].location, "",
+            Fix(Applicability.SAFE, "layout", tuple(edits)),
+        )  # fmt: skip
+        candidate = _derive(work, apply_fixes(work.source, [layout], unsafe=False).text)
+        try:
+            tree = candidate.parse()
+        except SourceError:
+            continue
+        work.source, work.tree, changed = candidate, tree, True
+    if changed:
+        work.analysis = analyze_tree(work.source, work.tree, config, work.rel, work.rule_ids)
 
 
 def _derive(work: _Work, text: str) -> SourceFile:

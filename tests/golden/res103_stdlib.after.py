@@ -1,0 +1,23 @@
+"""Fetches feeds with the standard library."""
+
+import smtplib
+import urllib.request
+from http.client import HTTPSConnection
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=30) as response:  # the feed
+        return response.read()
+
+
+def connect(host):
+    return HTTPSConnection(host, timeout=30)
+
+
+def notify(body):
+    with smtplib.SMTP(
+        "smtp.example.com",
+        587,
+        timeout=30,
+    ) as smtp:
+        smtp.sendmail("a@example.com", ["b@example.com"], body)

@@ -1,0 +1,18 @@
+import asyncio
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+async def refresh(task):
+    try:
+        await task()
+    except asyncio.CancelledError:
+        logger.info("cancelled")
+
+
+async def poll(task):
+    try:
+        await task()
+    except BaseException:
+        logger.exception("poll failed")
