@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
 from resilience_skill.analysis.registry import CHECKLIST, known_rule_ids
 from resilience_skill.data import skill_path
 from resilience_skill.skill import (
@@ -385,3 +384,13 @@ def test_too_large(tmp_path: Path) -> None:
     path = tmp_path / "SKILL.md"
     path.write_bytes(b"---\nname: x\n---\n" + b"a" * 1_000_001)
     assert load_error(path).code == "SK004"
+
+
+def test_repeated_link_targets_get_their_own_columns(tmp_path: Path) -> None:
+    text = "---\nname: demo\ndescription: d\n---\n[a](x.md) and [b](x.md)\n[c](x.md)\n"
+    skill = load_skill(write(tmp_path / "demo" / "SKILL.md", text))
+    assert [(k.text, k.line, k.column) for k in skill.links] == [
+        ("a", 5, 5),
+        ("b", 5, 19),
+        ("c", 6, 5),
+    ]

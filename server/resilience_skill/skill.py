@@ -410,13 +410,18 @@ def _link_text(children: list[Token], j: int) -> str:
     return "".join(parts)
 
 
-def _link_position(lines: list[str], start: int, end: int, target: str) -> tuple[int, int]:
-    """0-based line and column of ``target`` in the block spanning lines [start, end)."""
-    for i in range(start, min(end, len(lines))):
-        col = lines[i].find(target)
-        if col >= 0:
-            return i, col
-    return start, 0
+def _link_position(
+    lines: list[str], after: tuple[int, int], end: int, target: str
+) -> tuple[int, int]:
+    """0-based line and column of ``target`` at or after ``after`` in the block ending
+    before line ``end`` (the block's first line when the target is not found verbatim,
+    for example once markdown-it has percent-encoded it)."""
+    line, col = after
+    for i in range(line, min(end, len(lines))):
+        found = lines[i].find(target, col if i == line else 0)
+        if found >= 0:
+            return i, found
+    return line, max(col - 1, 0)
 
 
 @dataclass
@@ -470,6 +475,7 @@ def parse_body(body: str, first_line: int = 1) -> Body:
         elif tok.type == "inline":
             end = tok.map[1] if tok.map else start + 1
             children = tok.children or []
+            cursor = (start, 0)
             for j, child in enumerate(children):
                 target = None
                 if child.type == "link_open":
@@ -477,7 +483,8 @@ def parse_body(body: str, first_line: int = 1) -> Body:
                 elif child.type == "image":
                     target = str(child.attrs.get("src", ""))
                 if target:
-                    ln, col = _link_position(source_lines, start, end, target)
+                    ln, col = _link_position(source_lines, cursor, end, target)
+                    cursor = (ln, col + 1)
                     label = _link_text(children, j)
                     links.append(
                         Link(target, label, first_line + ln, col + 1, child.type == "image")
