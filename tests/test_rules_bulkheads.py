@@ -78,6 +78,23 @@ def test_res403_stdlib_network_and_session_binding() -> None:
     assert [line for line, *_ in spans(src, "RES403")] == [8, 9, 10, 12]
 
 
+def test_res403_sync_httpx_and_boto3() -> None:
+    src = """\
+    import boto3
+    import httpx
+
+    S3 = boto3.client("s3")
+
+    async def go():
+        httpx.get("u")
+        with httpx.Client() as c:
+            c.post("u")
+        S3.put_object(Bucket="b", Key="k", Body=b"")
+        S3.generate_presigned_url("get_object", Params={})
+    """
+    assert [line for line, *_ in spans(src, "RES403")] == [7, 9, 10]
+
+
 def test_res403_aliases() -> None:
     src = """\
     import requests as rq
@@ -345,6 +362,20 @@ def spawn(urls):
     assert found[0].message.startswith(
         "threading.Thread(target=work) is started once per item of urls"
     )
+
+
+def test_res401_gather_over_client_calls() -> None:
+    src = """\
+    import asyncio
+    import aiohttp
+
+    async def main(urls):
+        async with aiohttp.ClientSession() as s:
+            return await asyncio.gather(*(s.get(u) for u in urls))
+    """
+    [finding] = run(src, "RES401")
+    assert finding.location == Location(6, 22, 6, 63)
+    assert "starts one s.get() per item of urls" in finding.message
 
 
 def test_res401_alias_import_asyncio_as_aio() -> None:

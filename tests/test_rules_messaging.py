@@ -107,6 +107,12 @@ def test_res601_ack_at_the_end_is_fine() -> None:
 
     def only_ack(ch, method, properties, body):
         ch.basic_ack(method.delivery_tag)
+
+    def ack_batch(ch, done):
+        for m in done:
+            ch.basic_ack(m.delivery_tag)
+            acked.append(m.delivery_tag)
+            print(m)
     """
     assert run(src, "RES601") == []
 
@@ -224,6 +230,20 @@ def test_res601_confluent_auto_commit_poll_loop_and_self_binding() -> None:
     [finding] = run(src, "RES601")
     assert finding.location == Location(8, 25, 8, 39)
     assert "set 'enable.auto.commit' to False" in finding.message
+
+
+def test_res601_kafka_alias_and_non_ascii_before_the_call() -> None:
+    src = """\
+    from kafka import KafkaConsumer as KC
+    import requests
+
+    def main():
+        note = "é"; consumer = KC("orders")
+        for msg in consumer:
+            requests.post("https://api", data=msg.value, timeout=5)
+    """
+    [finding] = run(src, "RES601")
+    assert finding.location == Location(5, 28, 5, 40)
 
 
 @pytest.mark.parametrize(
@@ -348,6 +368,20 @@ def test_res602_requeue_negatives(handler: str) -> None:
         + dedent(handler).replace("\n", "\n        ").join(["        ", "\n"])
     )
     assert run(src, "RES602") == []
+
+
+def test_res602_log_message_mentioning_retry_is_not_an_attempt_check() -> None:
+    src = """\
+    import logging
+
+    def on_message(ch, method, properties, body):
+        try:
+            handle(body)
+        except Exception:
+            logging.error("failed, will retry")
+            ch.basic_nack(method.delivery_tag, requeue=True)
+    """
+    assert lines(src, "RES602") == [8]
 
 
 def test_res602_requeue_outside_except_is_not_reported() -> None:

@@ -43,6 +43,9 @@ _SETTLING_METHODS = frozenset(
     {"basic_ack", "ack", "commit", *_SQS_DELETE, *_BASIC_REQUEUE, "nack", "reject"}
 )
 _FIRST_SETTLE_METHODS = frozenset({"basic_ack", "ack", "commit", "delete", *_SQS_DELETE})
+_BOOKKEEPING_METHODS = frozenset(
+    {"append", "add", "extend", "update", "remove", "discard", "pop", "incr", "inc", "labels"}
+)
 _DEAD_LETTER_WORDS = ("dlq", "dead", "parking", "quarantine")
 _ATTEMPT_PATTERN = re.compile(
     r"retr|attempt|redeliver|x-death|tries|delivery_count|deliveries|delivery.limit|"
@@ -524,9 +527,23 @@ def _work_follows(ctx: FileContext, rest: list[ast.stmt], messages: set[str]) ->
     for node in _calls(rest):
         if au.is_logging_call(ctx, node) or acknowledges(ctx, node, messages) is not None:
             continue
+        if _is_bookkeeping(ctx, node):
+            continue
         if any(isinstance(n, ast.Name) and n.id in messages for n in ast.walk(node)):
             return True
     return False
+
+
+def _is_bookkeeping(ctx: FileContext, call: ast.Call) -> bool:
+    """``done.append(m.id)``, ``len(batch)``, ``print(m)``: recording, not processing."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr in _BOOKKEEPING_METHODS
+    return (
+        isinstance(func, ast.Name)
+        and func.id in (*_HARMLESS_BUILTINS, "print")
+        and ctx.resolver.lookup(func.id, ctx.scope) is None
+    )
 
 
 # -- RES602 ----------------------------------------------------------------------------
@@ -786,5 +803,9 @@ def _is_neutral(ctx: FileContext, call: ast.Call, messages: set[str]) -> bool:
 
 
 def _checks_attempts(scan: list[ast.stmt]) -> bool:
-    """The handler looks at a delivery or attempt count somewhere."""
-    return any(_ATTEMPT_PATTERN.search(word) for stmt in scan for word in _words(stmt))
+    """The handler looks at a delivery or attempt count somewhere: a name, attribute or
+    key (``x-death``, ``"retries"``); prose such as a log message ("will retry") is not a
+    check."""
+    return any(
+        _ATTEMPT_PATTERN.search(word) for stmt in scan for word in _words(stmt) if " " not in word
+    )
