@@ -562,6 +562,17 @@ def test_res205_growing_variable_and_async() -> None:
             except requests.Timeout:
                 return None
         """,
+        # A poll for a state: the exit is conditional.
+        """
+        while True:
+            try:
+                job = requests.get(url, timeout=5).json()
+                if job["state"] == "done":
+                    return job
+            except requests.Timeout:
+                pass
+            time.sleep(5)
+        """,
         # Not an external call.
         """
         for attempt in range(3):
@@ -980,6 +991,7 @@ def test_res209_positive(deco: str) -> None:
         "@backoff.on_exception(backoff.expo, requests.RequestException, max_tries=3)",
         "@backoff.on_predicate(backoff.expo, max_tries=3)",
         "@stamina.retry(on=httpx_errors)",
+        "@retry(stop=stop_after_attempt(1))",
         "@shared_task(autoretry_for=(IOError,), retry_backoff=True)",
     ],
 )

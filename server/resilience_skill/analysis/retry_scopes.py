@@ -1093,12 +1093,11 @@ def _try_retry(
     retrying = [h for h in try_node.handlers if not _ends_with(h.body, exits)]
     if not retrying:
         return None
-    success = any(
-        isinstance(n, ast.Break | ast.Return)
-        for n in _walk_no_loops([*try_node.body, *try_node.orelse])
-    )
+    # Success leaves the loop unconditionally: a conditional exit (`if done: break`) is a
+    # poll for a state, not a retry of a failure.
+    success = _exits(try_node.body) or _exits(try_node.orelse)
     if not success and all(_ends_with(h.body, (ast.Continue,)) for h in retrying):
-        success = any(isinstance(s, ast.Break | ast.Return) for s in after)
+        success = _exits(after)
     if not success:
         return None
     # The same call each time: its arguments use nothing the loop changes (pagination,
@@ -1108,6 +1107,17 @@ def _try_retry(
         if _call_varies(call, changed, loop_vars):
             return None
     return calls, retrying
+
+
+def _exits(stmts: list[ast.stmt]) -> bool:
+    """A ``break``/``return`` among ``stmts`` (``with`` blocks included), not under an
+    ``if``."""
+    for stmt in stmts:
+        if isinstance(stmt, ast.Break | ast.Return):
+            return True
+        if isinstance(stmt, ast.With | ast.AsyncWith) and _exits(stmt.body):
+            return True
+    return False
 
 
 def _assigned_in(stmts: list[ast.stmt]) -> set[str]:

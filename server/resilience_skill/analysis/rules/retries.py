@@ -22,6 +22,10 @@ from resilience_skill.config import Config
 
 RETRIES = checklist_item_for("RES201")
 
+# A file must mention one of these for a policy rule to fire there (registry pre-filter).
+_POLICY_TRIGGERS = ("retry", "Retry", "retries", "backoff", "stamina")
+_SCOPE_TRIGGERS = (*_POLICY_TRIGGERS, "except")
+
 # -- shared helpers ---------------------------------------------------------------------
 
 
@@ -74,6 +78,11 @@ def _tenacity_name(ctx: FileContext, policy: rs.RetryPolicy, name: str) -> tuple
     return name, add_from_import(ctx.source, ctx.tree, "tenacity", name)
 
 
+def _no_retry(policy: rs.RetryPolicy) -> bool:
+    """One attempt at most: nothing is retried (``stop_after_attempt(1)``, ``total=0``)."""
+    return policy.attempts is not None and policy.attempts <= 1
+
+
 def _fix(description: str, *edits: Edit | None) -> Fix | None:
     real = tuple(e for e in edits if e is not None)
     return Fix(Applicability.UNSAFE, description, real) if real else None
@@ -102,6 +111,7 @@ def _fmt(value: float) -> str:
     "RES201",
     summary="A retry policy has no stop condition and retries forever.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    triggers=_POLICY_TRIGGERS,
 )
 def retry_unbounded(ctx: FileContext, node: ast.AST) -> None:
     """## What it does
@@ -198,6 +208,7 @@ def _stop_fix(ctx: FileContext, policy: rs.RetryPolicy) -> Fix | None:
     "RES202",
     summary="A retry policy retries with no backoff: fixed, random or no waits.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    triggers=_POLICY_TRIGGERS,
 )
 def retry_without_backoff(ctx: FileContext, node: ast.AST) -> None:
     """## What it does
@@ -238,7 +249,7 @@ def retry_without_backoff(ctx: FileContext, node: ast.AST) -> None:
 
 
 def _no_backoff(ctx: FileContext, policy: rs.RetryPolicy) -> str | None:
-    if not policy.wait_known or (policy.attempts is not None and policy.attempts <= 1):
+    if not policy.wait_known or _no_retry(policy):
         return None
     kinds = {w.kind for w in policy.waits}
     if policy.library == "tenacity":
@@ -289,6 +300,7 @@ def _backoff_fix(ctx: FileContext, policy: rs.RetryPolicy) -> Fix | None:
     "RES203",
     summary="Exponential backoff without jitter: callers retry in synchronised waves.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    triggers=_POLICY_TRIGGERS,
 )
 class BackoffWithoutJitter:
     """## What it does
@@ -338,6 +350,8 @@ class BackoffWithoutJitter:
 
 
 def _jitterless(ctx: FileContext, policy: rs.RetryPolicy) -> Iterator[tuple[ast.AST, str]]:
+    if _no_retry(policy):
+        return
     tail = "clients that failed together retry together in synchronised waves; add jitter"
     if policy.library == "tenacity":
         if policy.jittered or not policy.wait_known:
@@ -394,6 +408,7 @@ def _jitter_fix(ctx: FileContext, policy: rs.RetryPolicy, anchor: ast.AST) -> Fi
     "RES204",
     summary="Exponential backoff with no maximum wait.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    triggers=_POLICY_TRIGGERS,
 )
 class BackoffWithoutCap:
     """## What it does
@@ -495,6 +510,7 @@ _LOOP_PROBLEM = {
     "RES205",
     summary="A hand-rolled retry loop with no sleep, a constant sleep or no jitter.",
     nodes=(ast.For, ast.While),
+    triggers=("except",),
 )
 def naive_retry_loop(ctx: FileContext, loop: ast.For | ast.While) -> None:
     """## What it does
@@ -551,6 +567,7 @@ def naive_retry_loop(ctx: FileContext, loop: ast.For | ast.While) -> None:
     "RES206",
     summary="A while-True retry loop with no attempt limit, no deadline and no raise.",
     nodes=(ast.While,),
+    triggers=("except",),
 )
 def unbounded_retry_loop(ctx: FileContext, loop: ast.While) -> None:
     """## What it does
@@ -594,7 +611,11 @@ def unbounded_retry_loop(ctx: FileContext, loop: ast.While) -> None:
 # -- RES207 -----------------------------------------------------------------------------
 
 
-@rule("RES207", summary="A retry inside a retry: attempts multiply across layers.")
+@rule(
+    "RES207",
+    summary="A retry inside a retry: attempts multiply across layers.",
+    triggers=(*_SCOPE_TRIGGERS, "mount"),
+)
 class NestedRetryAmplification:
     """## What it does
     Inside a retry scope, finds calls to a function that itself retries (same module or
@@ -728,6 +749,7 @@ _HTTP_RECEIVERS = frozenset(
     "RES208",
     summary="A retry scope repeats a non-idempotent write with no idempotency key.",
     nodes=(ast.Call,),
+    triggers=_SCOPE_TRIGGERS,
 )
 def retry_non_idempotent(ctx: FileContext, call: ast.Call) -> None:
     """## What it does
@@ -874,6 +896,7 @@ def _has_idempotency_key(ctx: FileContext, call: ast.Call) -> bool:
     "RES209",
     summary="A retry policy retries on any exception, bugs and permanent errors included.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
+    triggers=_POLICY_TRIGGERS,
 )
 def retry_on_any_exception(ctx: FileContext, node: ast.AST) -> None:
     """## What it does
@@ -903,7 +926,7 @@ def retry_on_any_exception(ctx: FileContext, node: ast.AST) -> None:
     for policy in policies_at(ctx, node):
         if policy.library not in ("tenacity", "backoff", "celery", "stamina"):
             continue
-        if not policy.retries_any or policy.filtered or policy.opaque:
+        if not policy.retries_any or policy.filtered or policy.opaque or _no_retry(policy):
             continue
         ctx.report(
             "RES209",
