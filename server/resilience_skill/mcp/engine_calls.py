@@ -4,7 +4,6 @@ shape the results. Runs in a worker thread; imports the engine lazily so the ser
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -318,6 +317,8 @@ def run_generate(
 
 
 def run_explain(rule: str) -> RuleDoc:
+    import difflib
+
     from resilience_skill.analysis.registry import find_rule, load_rules
 
     info = find_rule(rule.strip())
