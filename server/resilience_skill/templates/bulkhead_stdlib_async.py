@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 MAX_CONCURRENT = 10  # param: max_concurrent - calls in flight per bulkhead
-MAX_WAIT = 0.0  # param: max_wait - seconds to wait for a free slot before rejecting
+MAX_WAIT = 0.0  # param: max_wait [0..60] - seconds to wait for a free slot before rejecting
 
 logger = logging.getLogger(__name__)
 

@@ -31,9 +31,13 @@ from typing import Any
 
 import requests
 
-CONNECT_TIMEOUT = 3.05  # param: connect_timeout - seconds to open a connection, per attempt
-READ_TIMEOUT = 10.0  # param: read_timeout - seconds between response bytes, per attempt
-TOTAL_TIMEOUT = 30.0  # param: total_timeout - seconds for the call, all attempts included
+CONNECT_TIMEOUT = (
+    3.05  # param: connect_timeout [0.001..60] - seconds to open a connection, per attempt
+)
+READ_TIMEOUT = 10.0  # param: read_timeout [0.001..60] - seconds between response bytes, per attempt
+TOTAL_TIMEOUT = (
+    30.0  # param: total_timeout [0.001..60] - seconds for the call, all attempts included
+)
 MAX_ATTEMPTS = 3  # param: attempts - tries per call, the first one included
 BASE_DELAY = 0.5  # param: base_delay - seconds; the first wait is at most this
 MAX_DELAY = 5.0  # param: max_delay - seconds; cap of any single wait

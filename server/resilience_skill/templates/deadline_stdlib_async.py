@@ -29,7 +29,7 @@ from contextvars import ContextVar
 from typing import TypeVar
 
 TOTAL_BUDGET = 30.0  # param: budget - seconds for the whole operation
-PER_CALL_TIMEOUT = 10.0  # param: per_call_timeout - seconds; cap of any single call
+PER_CALL_TIMEOUT = 10.0  # param: per_call_timeout [0.001..60] - seconds; cap of any single call
 
 logger = logging.getLogger(__name__)
 

@@ -29,8 +29,10 @@ import kafka
 MAX_ATTEMPTS = 3  # param: attempts - tries per record before it is dead-lettered
 BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait between tries is at most this
 MAX_DELAY = 2.0  # param: max_delay - seconds; cap of any single wait between tries
-POLL_TIMEOUT_MS = 1000  # param: poll_timeout_ms - milliseconds to wait for records
-SEND_TIMEOUT = 10.0  # param: send_timeout - seconds to wait for the DLQ write to be confirmed
+POLL_TIMEOUT_MS = 1000  # param: poll_timeout_ms [1..60000] - milliseconds to wait for records
+SEND_TIMEOUT = (
+    10.0  # param: send_timeout [0.001..60] - seconds to wait for the DLQ write to be confirmed
+)
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError)
 

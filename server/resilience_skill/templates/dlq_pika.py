@@ -30,7 +30,9 @@ MAX_ATTEMPTS = 3  # param: attempts - tries per message before it is dead-letter
 BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait between tries is at most this
 MAX_DELAY = 2.0  # param: max_delay - seconds; cap of any single wait between tries
 PREFETCH = 10  # param: prefetch - unacked messages in flight per consumer
-BLOCKED_CONNECTION_TIMEOUT = 60.0  # param: blocked_timeout - seconds blocked by the broker
+BLOCKED_CONNECTION_TIMEOUT = (
+    60.0  # param: blocked_timeout [0.001..60] - seconds blocked by the broker
+)
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError)
 

@@ -27,7 +27,9 @@ from typing import Generic, TypeVar
 MAX_ATTEMPTS = 3  # param: attempts - tries per message before it is dead-lettered
 BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait between tries is at most this
 MAX_DELAY = 2.0  # param: max_delay - seconds; cap of any single wait between tries
-POLL_TIMEOUT = 1.0  # param: poll_timeout - seconds to wait for a message before checking stop
+POLL_TIMEOUT = (
+    1.0  # param: poll_timeout [0.001..60] - seconds to wait for a message before checking stop
+)
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError)
 

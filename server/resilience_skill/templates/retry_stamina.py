@@ -22,7 +22,7 @@ import stamina
 import stamina.instrumentation
 
 MAX_ATTEMPTS = 3  # param: attempts - total tries, the first one included
-TOTAL_TIMEOUT = 30.0  # param: total_timeout - seconds for all tries and waits together
+TOTAL_TIMEOUT = 30.0  # param: total_timeout [0.001..60] - seconds for all tries and waits together
 BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait is about this
 MAX_DELAY = 5.0  # param: max_delay - seconds; cap of any single wait
 JITTER = 1.0  # param: jitter - seconds of random jitter added to each wait

@@ -18,9 +18,11 @@ from typing import Any
 
 import aiohttp
 
-CONNECT_TIMEOUT = 3.05  # param: connect_timeout - seconds to get and open a connection
-READ_TIMEOUT = 30.0  # param: read_timeout - seconds between bytes of the response
-TOTAL_TIMEOUT = 60.0  # param: total_timeout - seconds for the whole request and response
+CONNECT_TIMEOUT = 3.05  # param: connect_timeout [0.001..60] - seconds to get and open a connection
+READ_TIMEOUT = 30.0  # param: read_timeout [0.001..60] - seconds between bytes of the response
+TOTAL_TIMEOUT = (
+    60.0  # param: total_timeout [0.001..60] - seconds for the whole request and response
+)
 
 logger = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from typing import Any
 
 import httpx
 
-CONNECT_TIMEOUT = 3.05  # param: connect_timeout - seconds to open the connection
-READ_TIMEOUT = 30.0  # param: read_timeout - seconds between bytes of the response
-WRITE_TIMEOUT = 30.0  # param: write_timeout - seconds between bytes of the request
-POOL_TIMEOUT = 5.0  # param: pool_timeout - seconds to wait for a free pooled connection
+CONNECT_TIMEOUT = 3.05  # param: connect_timeout [0.001..60] - seconds to open the connection
+READ_TIMEOUT = 30.0  # param: read_timeout [0.001..60] - seconds between bytes of the response
+WRITE_TIMEOUT = 30.0  # param: write_timeout [0.001..60] - seconds between bytes of the request
+POOL_TIMEOUT = 5.0  # param: pool_timeout [0.001..60] - seconds to wait for a free pooled connection
 
 logger = logging.getLogger(__name__)
 

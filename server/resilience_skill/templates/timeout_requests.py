@@ -18,8 +18,8 @@ from typing import Any
 
 import requests
 
-CONNECT_TIMEOUT = 3.05  # param: connect_timeout - seconds to open the connection
-READ_TIMEOUT = 30.0  # param: read_timeout - seconds between bytes of the response
+CONNECT_TIMEOUT = 3.05  # param: connect_timeout [0.001..60] - seconds to open the connection
+READ_TIMEOUT = 30.0  # param: read_timeout [0.001..60] - seconds between bytes of the response
 
 logger = logging.getLogger(__name__)
 
