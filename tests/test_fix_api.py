@@ -130,6 +130,24 @@ def test_broken_fix_leaves_the_file_untouched(
     assert list(tmp_path.iterdir()) == [target]
 
 
+def test_crashing_rule_is_that_files_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    real = timeouts.timeout_fix
+
+    def crash_on_second_audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("rule bug")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(timeouts, "timeout_fix", crash_on_second_audit)
+    target = tmp_path / "m.py"
+    target.write_bytes((CODE + "requests.get(u)\n").encode())
+    [result] = fix_paths([str(target)], select=R101, unsafe=True)
+    assert result.error == ("internal error while auditing: RuntimeError: rule bug")
+    assert not result.written and target.read_bytes() == (CODE + "requests.get(u)\n").encode()
+
+
 # -- convergence: fixes that need each other ---------------------------------------------
 
 

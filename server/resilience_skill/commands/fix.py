@@ -81,6 +81,12 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"resilience fix: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug in a cross-file rule; nothing has been written yet
+        print(
+            f"resilience fix: internal error: {type(exc).__name__}: {exc}; no file was written",
+            file=sys.stderr,
+        )
+        return 2
     stdin = paths == ["-"]
     if args.diff:
         for result in results:

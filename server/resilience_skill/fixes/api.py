@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from resilience_skill.analysis.api import collect_files
 from resilience_skill.analysis.engine import FileResult, analyze_tree, run_project_rules
-from resilience_skill.analysis.model import Applicability, Finding, Fix, Severity
+from resilience_skill.analysis.model import Applicability, FileError, Finding, Fix, Severity
 from resilience_skill.analysis.registry import CATALOG, load_rules
 from resilience_skill.analysis.selection import rule_ids_for_path, validate_selection
 from resilience_skill.analysis.source import SourceError, SourceFile
@@ -143,9 +143,20 @@ class _Work:
         return self.original.path
 
 
+def _analyse(
+    source: SourceFile, tree: ast.Module, config: Config, rel: str, rule_ids: frozenset[str]
+) -> FileResult:
+    """One file's audit; a crashing rule is that file's error, never the whole run's."""
+    try:
+        return analyze_tree(source, tree, config, rel, rule_ids)
+    except Exception as exc:  # a bug in a rule: report it, touch nothing
+        message = f"internal error while auditing: {type(exc).__name__}: {exc}"
+        return FileResult(source.path, error=FileError(source.path, message))
+
+
 def _start(source: SourceFile, tree: ast.Module, rel: str, config: Config) -> _Work:
     rule_ids = rule_ids_for_path(config, rel)
-    analysis = analyze_tree(source, tree, config, rel, rule_ids)
+    analysis = _analyse(source, tree, config, rel, rule_ids)
     return _Work(
         original=source,
         rel=rel,
@@ -155,6 +166,7 @@ def _start(source: SourceFile, tree: ast.Module, rel: str, config: Config) -> _W
         first_tree=tree,
         analysis=analysis,
         first=tuple(analysis.findings),
+        error=analysis.error.message if analysis.error else None,
     )
 
 
@@ -180,9 +192,12 @@ def _pass(work: _Work, findings: Sequence[Finding], config: Config, unsafe: bool
             "file left unchanged (this is a bug in the rule's fix, please report it)"
         )
         return False
-    work.source, work.tree = candidate, tree
+    analysis = _analyse(candidate, tree, config, work.rel, work.rule_ids)
+    if analysis.error is not None:
+        work.error = f"after fixes for {rules}: {analysis.error.message}; file left unchanged"
+        return False
+    work.source, work.tree, work.analysis = candidate, tree, analysis
     work.applied.extend(applied.fixed)
-    work.analysis = analyze_tree(candidate, tree, config, work.rel, work.rule_ids)
     work.passes += 1
     return True
 
@@ -247,7 +262,11 @@ def _tidy(work: _Work, config: Config) -> None:
             continue
         work.source, work.tree, changed = candidate, tree, True
     if changed:
-        work.analysis = analyze_tree(work.source, work.tree, config, work.rel, work.rule_ids)
+        analysis = _analyse(work.source, work.tree, config, work.rel, work.rule_ids)
+        if analysis.error is not None:
+            work.error = f"after fixes: {analysis.error.message}; file left unchanged"
+        else:
+            work.analysis = analysis
 
 
 def _derive(work: _Work, text: str) -> SourceFile:
