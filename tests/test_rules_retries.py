@@ -327,14 +327,14 @@ def test_res203_qualified_fix() -> None:
         (
             "@backoff.on_exception(backoff.expo, IOError, max_tries=3, jitter=None)\n"
             "def f(): pass\n",
-            "None",
+            "jitter=None",
         ),
         (
             "from celery import shared_task\n@shared_task(autoretry_for=(IOError,), "
             "retry_backoff=True, retry_jitter=False)\ndef f(): pass\n",
-            "False",
+            "retry_jitter=False",
         ),
-        ("from urllib3 import Retry\nr = Retry(3, backoff_factor=0.5)\n", "0.5"),
+        ("from urllib3 import Retry\nr = Retry(3, backoff_factor=0.5)\n", "backoff_factor=0.5"),
         (
             "W = wait_exponential(max=5)\n@retry(stop=stop_after_attempt(3), wait=W)\n"
             "def f(): pass\n",

@@ -368,7 +368,7 @@ def _jitterless(ctx: FileContext, policy: rs.RetryPolicy) -> Iterator[tuple[ast.
     if policy.library == "backoff":
         jitter = kw.get("jitter")
         if jitter is not None and au.is_none(jitter) and any(w.exponential for w in policy.waits):
-            yield jitter, f"jitter=None in {policy_label(policy)}: {tail}"
+            yield _keyword_node(policy, jitter), f"jitter=None in {policy_label(policy)}: {tail}"
     elif policy.library == "celery":
         jitter = kw.get("retry_jitter")
         if (
@@ -377,12 +377,23 @@ def _jitterless(ctx: FileContext, policy: rs.RetryPolicy) -> Iterator[tuple[ast.
             and policy.waits
             and (policy.waits[0].kind == "celery")
         ):
-            yield jitter, f"retry_jitter=False in {policy_label(policy)}: {tail}"
+            anchor = _keyword_node(policy, jitter)
+            yield anchor, f"retry_jitter=False in {policy_label(policy)}: {tail}"
     elif policy.library == "urllib3" and policy.call is not None:
         factor = au.keyword(policy.call, "backoff_factor")
         value = au.number(ctx, factor.value) if factor is not None else None
         if factor is not None and value and not policy.jittered and not policy.opaque:
-            yield factor.value, f"{policy_label(policy)} backs off with no backoff_jitter: {tail}"
+            yield factor, f"{policy_label(policy)} backs off with no backoff_jitter: {tail}"
+
+
+def _keyword_node(policy: rs.RetryPolicy, value: ast.expr) -> ast.AST:
+    """The ``name=value`` keyword holding ``value`` in the policy's call (else the value:
+    a keyword that came through a ``partial``)."""
+    if policy.call is not None:
+        for kw in policy.call.keywords:
+            if kw.value is value:
+                return kw
+    return value
 
 
 def _jitter_fix(ctx: FileContext, policy: rs.RetryPolicy, anchor: ast.AST) -> Fix | None:
@@ -489,8 +500,8 @@ class BackoffWithoutCap:
                 ctx.report(
                     "RES204",
                     wait.node,
-                    f"{what} in {policy_label(policy)} has no maximum wait: after "
-                    f"{policy.label} attempts a single sleep can last minutes to hours; "
+                    f"{what} in {policy_label(policy)} has no maximum wait: the wait "
+                    f"doubles every attempt, so late attempts sleep for minutes or hours; "
                     f"cap it (max={cap})",
                     fix=fix,
                 )
