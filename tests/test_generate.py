@@ -83,7 +83,11 @@ def test_every_flavor_has_a_template_and_every_template_a_test_module() -> None:
 def test_default_flavor_is_the_first_listed() -> None:
     assert generate("retry").flavor == "stdlib"
     assert generate("timeout").flavor == "requests"
-    assert generate("circuit-breaker", async_=True).flavor == "stdlib"
+    assert "class AsyncCircuitBreaker:" in generate("circuit-breaker", async_=True).code
+
+
+def test_an_async_only_flavor_needs_no_async_flag() -> None:
+    assert generate("timeout", "aiohttp").code == generate("timeout", "aiohttp", async_=True).code
 
 
 def test_to_json_has_exactly_the_contract_keys() -> None:
@@ -154,8 +158,14 @@ def test_name_renames_the_main_class_everywhere() -> None:
         ({"pattern": "retry", "name": "class"}, "must be a Python identifier"),
         ({"pattern": "retry", "name": "not-valid"}, "must be a Python identifier"),
         ({"pattern": "retry", "name": "logger"}, "clashes with a name the template"),
-        ({"pattern": "dead-letter-queue", "async_": True}, "sync only"),
-        ({"pattern": "timeout", "flavor": "aiohttp"}, "async only"),
+        (
+            {"pattern": "dead-letter-queue", "async_": True},
+            "dead-letter-queue --flavor stdlib has no async variant; flavors with one: none",
+        ),
+        (
+            {"pattern": "timeout", "flavor": "requests", "async_": True},
+            "timeout --flavor requests has no async variant; flavors with one: httpx, aiohttp",
+        ),
         ({"pattern": "retry", "module_name": "my-module"}, "module name must be"),
     ],
 )

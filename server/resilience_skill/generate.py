@@ -107,14 +107,16 @@ def find_template(pattern: str, flavor: str | None = None, *, async_: bool = Fal
     for template in variants:
         if template.is_async == async_:
             return template
-    have = "async only" if async_ is False else "sync only"
+    if not async_:
+        # An async-only flavor (aiohttp) is async by nature: asking for it is asking for that.
+        return variants[0]
     with_async = [
         f
         for f in flavors
-        if any(t.flavor == f and t.is_async for t in TEMPLATES if t.pattern == pattern)
+        if any(t.pattern == pattern and t.flavor == f and t.is_async for t in TEMPLATES)
     ]
     raise GenerateError(
-        f"{pattern} --flavor {chosen} is {have}; flavors with an async variant: "
+        f"{pattern} --flavor {chosen} has no async variant; flavors with one: "
         f"{_choices(with_async) or 'none'}"
     )
 

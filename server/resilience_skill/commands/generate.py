@@ -33,6 +33,7 @@ def _error(message: str) -> int:
 
 def _list(fmt: str) -> int:
     from resilience_skill.generate import list_patterns
+    from resilience_skill.templates.catalog import TEMPLATES
 
     patterns = list_patterns()
     if fmt == "json":
@@ -40,8 +41,16 @@ def _list(fmt: str) -> int:
         return 0
     width = max(len(p.pattern) for p in patterns)
     for p in patterns:
-        suffix = "  (sync, async)" if p.async_ else ""
-        print(f"{p.pattern:<{width}}  {', '.join(p.flavors)}{suffix}")
+        labels = []
+        for flavor in p.flavors:
+            variants = {
+                t.is_async for t in TEMPLATES if t.pattern == p.pattern and t.flavor == flavor
+            }
+            suffix = {frozenset({False}): "", frozenset({True}): " (async only)"}.get(
+                frozenset(variants), " (+async)"
+            )
+            labels.append(flavor + suffix)
+        print(f"{p.pattern:<{width}}  {', '.join(labels)}")
         print(f"{'':<{width}}  {p.description}")
     return 0
 
