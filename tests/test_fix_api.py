@@ -97,6 +97,49 @@ def test_many_calls_in_one_file_converge() -> None:
     assert result.applied_by_rule == {"RES101": 3}
 
 
+def test_display_only_reason() -> None:
+    code = "import requests\nrequests.get(u, timeout=None)\n"
+    result = fix_source(code, "m.py", select=["RES102"], unsafe=True)
+    [left] = result.remaining
+    assert (left.finding.rule, left.reason, left.generate) == (
+        "RES102",
+        "display-only fix",
+        "timeout",
+    )
+    assert result.text == code
+
+
+def test_text_with_bom_and_crlf_round_trips() -> None:
+    code = "\ufeffimport requests\r\nrequests.get(u)\r\n"
+    result = fix_source(code, "m.py", select=R101, unsafe=True)
+    assert result.original == code
+    assert result.text == "\ufeffimport requests\r\nrequests.get(u, timeout=(3.05, 30))\r\n"
+
+
+def test_long_lines_the_fixes_did_not_touch_stay_as_they_are() -> None:
+    long_line = "x = combine(" + ", ".join(["value"] * 25) + ")\n"
+    call = "requests.get(first_argument_that_is_long_enough, params=params)\n"
+    code = f"import requests\n{long_line}{call}"
+    result = fix_source(code, "m.py", select=R101, unsafe=True)
+    assert long_line in result.text
+    assert result.text.endswith(
+        "requests.get(first_argument_that_is_long_enough, params=params, timeout=(3.05, 30))\n"
+    )
+
+
+def test_result_json_for_the_mcp_face() -> None:
+    data = fix_source(CODE, "m.py", select=R101, unsafe=True).to_json()
+    assert set(data) == {"path", "changed", "diff", "applied", "fixed", "remaining", "error"}
+    assert data["applied"] == {"RES101": 1}
+    assert data["fixed"][0]["rule"] == "RES101"
+    left = fix_source(CODE, "m.py", select=R101).to_json()["remaining"][0]
+    assert (left["rule"], left["reason"], left["generate"]) == (
+        "RES101",
+        "unsafe fix: apply with --unsafe-fixes",
+        "timeout",
+    )
+
+
 # -- the parse guard ----------------------------------------------------------------------
 
 

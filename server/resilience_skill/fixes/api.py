@@ -370,7 +370,11 @@ def fix_source(
         return FixResult(path=filename, original=text, text=text, error=str(exc))
     work = _start(source, tree, Path(filename).name, config)
     project = _converge_all([work], config, unsafe)
-    return _result(work, project, unsafe, FixResult)
+    result = _result(work, project, unsafe, FixResult)
+    if text.startswith("\ufeff"):
+        # SourceFile keeps a BOM apart from the text; give it back as it came.
+        result = replace(result, original=text, text=f"\ufeff{result.text}")
+    return result
 
 
 def fix_paths(
