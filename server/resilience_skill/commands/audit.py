@@ -115,10 +115,7 @@ def run(args: argparse.Namespace) -> int:
         name = args.stdin_filename or "<stdin>"
         raw = sys.stdin.buffer.read()
         result = audit_bytes(raw, name, config)
-        try:
-            overrides[name] = raw.decode("utf-8-sig", "replace")
-        except LookupError:  # pragma: no cover
-            pass
+        overrides[name] = raw.decode("utf-8-sig", "replace")
     else:
         if "-" in paths:
             return _error("'-' (stdin) cannot be combined with other paths")
