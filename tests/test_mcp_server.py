@@ -175,7 +175,7 @@ async def test_audit_folder(server: Any, ws: Path, mode: str, with_roots: bool) 
     )
     assert report["page"] == {
         "offset": 0,
-        "limit": 30,
+        "limit": 20,
         "returned": 2,
         "total": 2,
         "next_offset": None,
@@ -522,3 +522,23 @@ def test_no_sdk_import_outside_serve(ws: Path) -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
+
+
+async def test_a_default_page_stays_far_below_the_tool_output_budget(
+    client: Client, ws: Path
+) -> None:
+    calls = "".join(f'requests.get("https://x/{i}")\n' for i in range(60))
+    (ws / "many_calls.py").write_text(f"import requests\n{calls}")
+    result = await client.call_tool("audit", {"paths": ["many_calls.py"]})
+    structured: Any = result.structured_content
+    assert structured["page"] == {
+        "offset": 0,
+        "limit": 20,
+        "returned": 20,
+        "total": 60,
+        "next_offset": 20,
+    }
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert json.loads(text) == structured
+    # JSON runs about 3 characters a token: both copies together stay near 10,000 tokens.
+    assert len(text) + len(json.dumps(structured)) < 30_000
