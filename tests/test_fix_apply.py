@@ -125,3 +125,8 @@ def test_character_columns_and_crlf() -> None:
 def test_insert_at_end_of_file_without_newline() -> None:
     fix = _finding(_edit(1, 6, 1, 6, "\ny = 2"))
     assert _apply(fix, text="x = 1")[0] == "x = 1\ny = 2"
+
+
+def test_fix_whose_own_edits_overlap_is_skipped() -> None:
+    bad = _finding(_edit(2, 5, 2, 8, "h(c"), _edit(2, 6, 2, 9, "[d]"))
+    assert _apply(bad) == (TEXT, 0, 0)

@@ -7,6 +7,7 @@ Positions are the analyser's 1-based line and character columns, converted with
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -49,6 +50,12 @@ def _span(source: SourceFile, edit: Edit, order: int) -> _Span:
     return _Span(start, end, edit.content, order)
 
 
+def _self_overlapping(spans: list[_Span]) -> bool:
+    """Two edits of one fix whose replaced ranges intersect (inserts may share a point)."""
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    return any(b.start < a.end for a, b in itertools.pairwise(ordered))
+
+
 def _touches(a: _Span, b: _Span) -> bool:
     """Overlapping or adjacent ranges (an insert at either end included): the order of
     the two edits would be ambiguous, so they are never applied in one pass."""
@@ -76,6 +83,8 @@ def apply_fixes(source: SourceFile, findings: Sequence[Finding], *, unsafe: bool
             spans = [_span(source, e, i) for i, e in enumerate(fix.edits)]
         except EditOutOfRange:
             continue
+        if _self_overlapping(spans):
+            continue  # a malformed fix: its edits replace the same text twice
         candidates.append((min(s.start for s in spans), index, finding, spans))
     candidates.sort(key=lambda c: (c[0], c[1]))
     accepted: list[_Span] = []
