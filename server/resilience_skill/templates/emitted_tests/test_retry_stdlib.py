@@ -30,8 +30,15 @@ class FlakyDependency:
         return "ok"
 
 
-def make_policy(sleeps: list[float], **kwargs: object) -> RetryPolicy:
-    return RetryPolicy(sleep=sleeps.append, uniform=random.Random(7).uniform, **kwargs)  # type: ignore[arg-type]
+def make_policy(
+    sleeps: list[float], attempts: int = MAX_ATTEMPTS, on_retry: subject.RetryHook | None = None
+) -> RetryPolicy:
+    return RetryPolicy(
+        attempts=attempts,
+        on_retry=on_retry,
+        sleep=sleeps.append,
+        uniform=random.Random(7).uniform,
+    )
 
 
 def test_recovers_from_transient_failures() -> None:
