@@ -97,3 +97,23 @@ def test_stdin_prints_the_fixed_code(
     captured = capsys.readouterr()
     assert captured.out == FIXED
     assert captured.err == "<stdin>: fixed RES101 x1\nFixed 1 finding (RES101 x1) in 1 file.\n"
+
+
+def test_stdin_keeps_the_input_encoding(
+    monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    code = "# -*- coding: latin-1 -*-\nimport requests\nrequests.get('é')\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(code.encode("latin-1"))))
+    assert main(["fix", "--unsafe-fixes", "--select", "RES101", "-"]) == 0
+    expected = code.replace("get('é')", "get('é', timeout=(3.05, 30))")
+    assert capsysbinary.readouterr().out == expected.encode("latin-1")
+
+
+def test_stdin_that_does_not_parse_is_echoed(
+    monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"def f(:\n")))
+    assert main(["fix", "-"]) == 1
+    captured = capsysbinary.readouterr()
+    assert captured.out == b"def f(:\n"
+    assert captured.err.startswith(b"error: <stdin>: SyntaxError")

@@ -66,18 +66,15 @@ def run(args: argparse.Namespace) -> int:
     select, ignore = _selectors(args.select), _selectors(args.ignore)
     try:
         if paths == ["-"]:
-            results: Sequence[FixResult] = [
-                _fix_stdin(args.stdin_filename, config, args.unsafe_fixes, select, ignore)
-            ]
-        else:
-            results = fix_paths(
-                paths,
-                config=config,
-                unsafe=args.unsafe_fixes,
-                write=not args.diff,
-                select=select,
-                ignore=ignore,
-            )
+            return _run_stdin(args, config, select, ignore)
+        results = fix_paths(
+            paths,
+            config=config,
+            unsafe=args.unsafe_fixes,
+            write=not args.diff,
+            select=select,
+            ignore=ignore,
+        )
     except ValueError as exc:
         print(f"resilience fix: {exc}", file=sys.stderr)
         return 2
@@ -87,16 +84,16 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    stdin = paths == ["-"]
     if args.diff:
         for result in results:
             sys.stdout.write(result.diff)
-    elif stdin:
-        sys.stdout.write(results[0].text)
-    report = sys.stderr if args.diff or stdin else sys.stdout
-    _report(results, report, would=args.diff)
+    _report(results, sys.stderr if args.diff else sys.stdout, would=args.diff)
+    return _exit_code(results, diff=args.diff)
+
+
+def _exit_code(results: Sequence[FixResult], *, diff: bool) -> int:
     errors = any(r.error for r in results)
-    if args.diff:
+    if diff:
         return 1 if errors or any(r.changed for r in results) else 0
     return 1 if errors or any(r.remaining for r in results) else 0
 
@@ -108,25 +105,39 @@ def _load(args: argparse.Namespace, paths: list[str]) -> Config:
     return load_config(start=start)
 
 
-def _fix_stdin(
-    filename: str,
+def _run_stdin(
+    args: argparse.Namespace,
     config: Config,
-    unsafe: bool,
     select: tuple[str, ...] | None,
     ignore: tuple[str, ...] | None,
-) -> FixResult:
+) -> int:
+    """PATH ``-``: the fixed code (or the diff) to stdout in the input's own encoding, the
+    report to stderr; code that cannot be fixed is echoed unchanged, as Ruff does."""
     from resilience_skill.analysis.source import SourceError, SourceFile
     from resilience_skill.fixes import FixResult, fix_source
 
+    filename = args.stdin_filename
     raw = sys.stdin.buffer.read()
     try:
-        text = SourceFile.from_bytes(filename, raw).text
+        source = SourceFile.from_bytes(filename, raw)
     except SourceError as exc:
-        return FixResult(path=filename, original="", text="", error=str(exc))
-    return fix_source(text, filename, config=config, unsafe=unsafe, select=select, ignore=ignore)
+        sys.stdout.buffer.write(b"" if args.diff else raw)
+        _report([FixResult(path=filename, original="", text="", error=str(exc))], sys.stderr)
+        return 1
+    result = fix_source(
+        source.text, filename, config=config, unsafe=args.unsafe_fixes, select=select, ignore=ignore
+    )
+    sys.stdout.flush()
+    if args.diff:
+        sys.stdout.write(result.diff)
+    else:
+        sys.stdout.buffer.write(raw if result.error else source.encode(result.text))
+    sys.stdout.flush()
+    _report([result], sys.stderr, would=args.diff)
+    return _exit_code([result], diff=args.diff)
 
 
-def _report(results: Sequence[FixResult], out: TextIO, *, would: bool) -> None:
+def _report(results: Sequence[FixResult], out: TextIO, *, would: bool = False) -> None:
     fixed: dict[str, int] = {}
     files = 0
     remaining: list[Remaining] = []
