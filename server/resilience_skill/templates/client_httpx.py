@@ -170,6 +170,9 @@ class ResilientClient:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send with the full pipeline; returns the last response, raises the last error."""
+        if "timeout" in kwargs:
+            # A caller's timeout would bypass the deadline; the constants set the pipeline's.
+            raise TypeError(f"{type(self).__name__} sets each attempt's timeout itself")
         deadline = self._clock() + TOTAL_TIMEOUT
         retryable = _is_idempotent(method, kwargs.get("headers"))
         attempt = 1

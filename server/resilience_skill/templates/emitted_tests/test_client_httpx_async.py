@@ -185,3 +185,10 @@ async def test_cancellation_is_neither_retried_nor_counted() -> None:
             await harness.call()
     assert len(harness.session.attempts) == FAIL_MAX + 1
     assert harness.client.breaker.state.value == "closed"
+
+
+async def test_a_caller_timeout_is_refused_not_silently_ignored() -> None:
+    harness = Harness([200])
+    with pytest.raises(TypeError, match="sets each attempt's timeout itself"):
+        await harness.call(timeout=99)
+    assert harness.session.attempts == []

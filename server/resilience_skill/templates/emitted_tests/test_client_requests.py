@@ -164,3 +164,10 @@ def test_retries_are_logged(caplog: pytest.LogCaptureFixture) -> None:
     harness = Harness([requests.ConnectionError("reset"), 200])
     harness.call()
     assert any("retrying in" in record.getMessage() for record in caplog.records)
+
+
+def test_a_caller_timeout_is_refused_not_silently_ignored() -> None:
+    harness = Harness([200])
+    with pytest.raises(TypeError, match="sets each attempt's timeout itself"):
+        harness.call(timeout=99)
+    assert harness.session.attempts == []
