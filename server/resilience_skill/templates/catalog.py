@@ -78,6 +78,9 @@ _RETRY_NOTES = (
     "Resolves RES201-RES206 and RES209 (unbounded, no backoff, no jitter, no cap, naive loops, "
     "retrying every exception) and RES801 (unobserved retries).",
     "Retry only idempotent operations (RES208): send an idempotency key with POST/PATCH.",
+    "Set TRANSIENT_ERRORS to your client's transient errors (requests.ConnectionError, "
+    "requests.Timeout, httpx.TransportError): the builtin ConnectionError and TimeoutError "
+    "do not cover them.",
     "Put a circuit breaker inside the retry (RES301): see `resilience generate circuit-breaker`.",
 )
 _BREAKER_NOTES = (

@@ -21,6 +21,8 @@ MAX_ATTEMPTS = 3  # param: attempts - total tries, the first one included
 BASE_DELAY = 0.5  # param: base_delay - seconds; the first wait is at most this
 MAX_DELAY = 20.0  # param: max_delay - seconds; cap of any single wait
 
+# Builtin network errors only: add your client's (requests.ConnectionError,
+# requests.Timeout, httpx.TransportError, ...). Never bare Exception: bugs are not transient.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (ConnectionError, TimeoutError)
 
 logger = logging.getLogger(__name__)

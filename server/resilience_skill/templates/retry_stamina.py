@@ -27,6 +27,8 @@ BASE_DELAY = 0.1  # param: base_delay - seconds; the first wait is about this
 MAX_DELAY = 5.0  # param: max_delay - seconds; cap of any single wait
 JITTER = 1.0  # param: jitter - seconds of random jitter added to each wait
 
+# Builtin network errors only: add your client's (requests.ConnectionError,
+# requests.Timeout, httpx.TransportError, ...). Never bare Exception: bugs are not transient.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (ConnectionError, TimeoutError)
 
 P = ParamSpec("P")

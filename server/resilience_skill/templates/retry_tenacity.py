@@ -25,6 +25,8 @@ MAX_ATTEMPTS = 3  # param: attempts - total tries, the first one included
 BASE_DELAY = 0.5  # param: base_delay - seconds; the first wait is at most this
 MAX_DELAY = 20.0  # param: max_delay - seconds; cap of any single wait
 
+# Builtin network errors only: add your client's (requests.ConnectionError,
+# requests.Timeout, httpx.TransportError, ...). Never bare Exception: bugs are not transient.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (ConnectionError, TimeoutError)
 
 logger = logging.getLogger(__name__)
@@ -37,8 +39,9 @@ def _log_retry(on_retry: RetryHook | None) -> Callable[[tenacity.RetryCallState]
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
         delay = state.next_action.sleep if state.next_action is not None else 0.0
+        name = getattr(state.fn, "__qualname__", "block")
         logger.warning(
-            "attempt %d failed (%r); retrying in %.2fs", state.attempt_number, error, delay
+            "%s attempt %d failed (%r); retrying in %.2fs", name, state.attempt_number, error, delay
         )
         if on_retry is not None and error is not None:
             on_retry(state.attempt_number, error, delay)
