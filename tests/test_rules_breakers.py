@@ -398,3 +398,32 @@ def test_res303_breaker_from_another_module(tmp_path: Path) -> None:
     assert result.findings[0].message.startswith(
         "the breaker db_breaker on get_user() never sees a failure"
     )
+
+
+def test_res303_method_on_session_attribute_and_reused_nested_def() -> None:
+    assert rules(
+        """\
+        import pybreaker, requests
+        from circuitbreaker import circuit
+
+        class Api:
+            breaker = pybreaker.CircuitBreaker()
+
+            def __init__(self):
+                self.session = requests.Session()
+
+            @breaker
+            def get(self, path):
+                try:
+                    return self.session.get(path, timeout=5)
+                except Exception:
+                    return None
+
+        def main(urls):
+            @circuit
+            def fetch(u):
+                return requests.get(u, timeout=5)
+            for u in urls:
+                fetch(u)
+        """
+    ) == [("RES303", 14)]

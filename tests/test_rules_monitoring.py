@@ -421,3 +421,13 @@ def test_fix_retrying_call_and_each_fix_alone() -> None:
 def test_no_fix_when_names_are_taken(code: str) -> None:
     (finding,) = audit(code)
     assert finding.fix is None
+
+
+def test_fix_empty_call_with_loguru_logger() -> None:
+    (out,) = fix_each(
+        "from loguru import logger\nfrom tenacity import retry\n\n@retry()\ndef a(): ...\n"
+    )
+    assert out == (
+        "import logging\nfrom loguru import logger\nfrom tenacity import before_sleep_log, retry\n"
+        "\n@retry(before_sleep=before_sleep_log(logger, logging.WARNING))\ndef a(): ...\n"
+    )
