@@ -43,12 +43,10 @@ Handler = Callable[[bytes, pika.spec.BasicProperties], None]
 
 def connection_parameters(host: str, **kwargs: Any) -> pika.ConnectionParameters:
     """Connection parameters that never hang forever on a blocked or silent broker."""
+    options: dict[str, Any] = {"socket_timeout": 10, "heartbeat": 60}
+    options.update(kwargs)
     return pika.ConnectionParameters(
-        host=host,
-        blocked_connection_timeout=BLOCKED_CONNECTION_TIMEOUT,
-        socket_timeout=10,
-        heartbeat=60,
-        **kwargs,
+        host=host, blocked_connection_timeout=BLOCKED_CONNECTION_TIMEOUT, **options
     )
 
 
