@@ -773,6 +773,24 @@ def test_res207_mounted_adapter(tmp_path: Path) -> None:
     assert "session" in finding.message
 
 
+def test_res207_urllib3_pool_with_retries() -> None:
+    code = HEAD + """
+import urllib3
+from urllib3.util import Retry
+
+http = urllib3.PoolManager(retries=Retry(total=2, backoff_factor=0.5, backoff_jitter=1))
+plain = urllib3.PoolManager(timeout=5)
+
+@retry(stop=stop_after_attempt(4))
+def get(url):
+    plain.request("GET", url)
+    return http.request("GET", url)
+"""
+    (finding,) = found(code, "RES207")
+    assert span(code, finding) == 'http.request("GET", url)'
+    assert "4 x 3 = 12 attempts" in finding.message
+
+
 def test_res207_same_file_adapter_in_class() -> None:
     code = (
         HEAD

@@ -1393,6 +1393,7 @@ def note_call(ctx: FileContext, call: ast.Call) -> None:
         return
     done[id(call)] = True
     _note_mount(ctx, call)
+    _note_pool(ctx, call)
     function = ctx.function
     if function is None:
         return
@@ -1453,6 +1454,49 @@ def _note_mount(ctx: FileContext, call: ast.Call) -> None:
     key = receiver_key(ctx, func.value)
     if key is not None:
         ctx.facts.record("retry.mount", Mount(key, policy.attempts, ctx.location(call)))
+
+
+_POOLS = frozenset(
+    {
+        "urllib3.PoolManager",
+        "urllib3.poolmanager.PoolManager",
+        "urllib3.ProxyManager",
+        "urllib3.HTTPConnectionPool",
+        "urllib3.HTTPSConnectionPool",
+        "urllib3.connection_from_url",
+    }
+)
+
+
+def _note_pool(ctx: FileContext, call: ast.Call) -> None:
+    """``pool = urllib3.PoolManager(retries=Retry(...) | n)`` bound to a name: its requests
+    retry (recorded as a ``retry.mount`` on the pool's key)."""
+    if _qual(ctx, call.func) not in _POOLS:
+        return
+    retries = au.keyword(call, "retries")
+    if retries is None:
+        return
+    value = retries.value
+    retry_call = value if isinstance(value, ast.Call) else _bound_value(ctx, value)
+    if isinstance(retry_call, ast.Call):
+        policy = call_policy(ctx, retry_call)
+        attempts = policy.attempts if policy is not None and policy.library == "urllib3" else None
+    else:
+        count = _int(ctx, value)
+        attempts = count + 1 if count is not None and count >= 0 else None
+    if attempts is None or attempts <= 1:
+        return
+    parent = ctx.parent
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and parent.value is call:
+        target = parent.targets[0]
+        key: str | None = None
+        if isinstance(target, ast.Name):
+            scope = ctx.scope.qualname
+            key = f"{scope}.{target.id}" if scope else target.id
+        elif isinstance(target, ast.Attribute):
+            key = receiver_key(ctx, target)
+        if key is not None:
+            ctx.facts.record("retry.mount", Mount(key, attempts, ctx.location(call)))
 
 
 def product_label(outer: str, inner: int | None, inner_unbounded: bool) -> tuple[str, int | None]:
