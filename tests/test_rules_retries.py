@@ -681,8 +681,11 @@ def unretried(uid):
         (Location(11, 12, 11, 25), Severity.HIGH),
         (Location(16, 12, 16, 25), Severity.HIGH),
     ]
-    assert "3 x 5 = 15 attempts" in findings[0].message
-    assert "get_user()" in findings[0].message
+    assert findings[0].message == (
+        "get_user() makes up to 5 attempts and is called inside a retry scope of 3 attempts: "
+        "3 x 5 = 15 attempts, against a failing dependency in the worst case; retry at one "
+        "layer only"
+    )
     assert "2 x 5 = 10 attempts" in findings[1].message
 
 
@@ -704,7 +707,7 @@ def outer4():
 """
     )
     findings = found(code, "RES207")
-    assert [(f.message.split(": ")[1].split(" against")[0], f.severity) for f in findings] == [
+    assert [(f.message.split(": ")[1].split(",")[0], f.severity) for f in findings] == [
         ("3 x 3 = 9 attempts", Severity.MEDIUM),
         ("4 x 3 = 12 attempts", Severity.HIGH),
     ]
@@ -733,6 +736,27 @@ def test_res207_cross_module_and_namespace_package(tmp_path: Path) -> None:
         ("api.py", Location(8, 12, 8, 29), Severity.HIGH),
     ]
     assert "3 x 4 = 12 attempts" in result.findings[0].message
+
+
+def test_res207_method_of_typed_receiver(tmp_path: Path) -> None:
+    (tmp_path / "inventory.py").write_text(
+        "import requests\nfrom tenacity import retry, stop_after_attempt\n\n"
+        "class Client:\n"
+        "    def __init__(self):\n        self.s = requests.Session()\n\n"
+        "    @retry(stop=stop_after_attempt(5))\n"
+        "    def stock(self, sku):\n        return self.s.get(sku, timeout=5)\n"
+    )
+    (tmp_path / "pricing.py").write_text(
+        "from tenacity import retry, stop_after_attempt\nfrom inventory import Client\n\n"
+        "@retry(stop=stop_after_attempt(2))\n"
+        "def quote(sku, inv: Client):\n    return inv.stock(sku)\n\n"
+        "@retry(stop=stop_after_attempt(2))\n"
+        "def untyped(sku, inv):\n    return inv.stock(sku)\n"
+    )
+    result = audit_paths([str(tmp_path)], Config(select=("RES207",)))
+    (finding,) = result.findings
+    assert (Path(finding.path).name, finding.location) == ("pricing.py", Location(6, 12, 6, 26))
+    assert "2 x 5 = 10 attempts" in finding.message
 
 
 def test_res207_audit_root_inside_package(tmp_path: Path) -> None:
@@ -774,7 +798,9 @@ def test_res207_mounted_adapter(tmp_path: Path) -> None:
 
 
 def test_res207_urllib3_pool_with_retries() -> None:
-    code = HEAD + """
+    code = (
+        HEAD
+        + """
 import urllib3
 from urllib3.util import Retry
 
@@ -786,6 +812,7 @@ def get(url):
     plain.request("GET", url)
     return http.request("GET", url)
 """
+    )
     (finding,) = found(code, "RES207")
     assert span(code, finding) == 'http.request("GET", url)'
     assert "4 x 3 = 12 attempts" in finding.message
@@ -835,7 +862,9 @@ def again():
     )
     (finding,) = found(code, "RES207")
     assert finding.location.line == 11
-    assert "unbounded x 3 attempts" in finding.message
+    assert "retry scope that retries forever: unbounded x 3 attempts, the dependency is" in (
+        finding.message
+    )
     assert finding.severity == Severity.HIGH
 
 

@@ -1431,9 +1431,16 @@ def _worse(a: int | None, u: bool, b: int | None, v: bool) -> bool:
 
 
 def _call_target(ctx: FileContext, call: ast.Call) -> str | None:
+    """What the engine resolves, plus methods of a receiver whose class is known
+    (``inventory: InventoryClient`` then ``inventory.stock_level()``)."""
     from resilience_skill.analysis.engine import call_target
 
-    return call_target(ctx, call)
+    target = call_target(ctx, call)
+    if target is None and isinstance(call.func, ast.Attribute):
+        rtype = ctx.type_of(call.func.value)
+        if rtype is not None:
+            target = f"{rtype}.{call.func.attr}"
+    return target
 
 
 def _note_mount(ctx: FileContext, call: ast.Call) -> None:
@@ -1503,7 +1510,7 @@ def product_label(outer: str, inner: int | None, inner_unbounded: bool) -> tuple
     """``"3 x 5 = 15 attempts"`` and the product (``None`` when unbounded)."""
     inner_label = "unbounded" if inner_unbounded else str(inner)
     if outer == "unbounded" or inner_unbounded or inner is None or not outer.isdigit():
-        return f"{outer} x {inner_label} attempts: unbounded", None
+        return f"{outer} x {inner_label} attempts", None
     product = int(outer) * inner
     return f"{outer} x {inner} = {product} attempts", product
 

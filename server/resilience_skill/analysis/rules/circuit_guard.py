@@ -255,8 +255,7 @@ class RetryWithoutCircuitBreaker:
                 f"and the wait; guard it with a circuit breaker",
                 fix=Fix(
                     Applicability.DISPLAY,
-                    "Guard the function with a circuit breaker (resilience generate "
-                    "circuit-breaker)",
+                    "Guard the function with a circuit breaker",
                     (),
                 ),
             )

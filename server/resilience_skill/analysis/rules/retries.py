@@ -568,7 +568,7 @@ def naive_retry_loop(ctx: FileContext, loop: ast.For | ast.While) -> None:
         f"retry in lockstep; use exponential backoff with jitter and a cap",
         fix=Fix(
             Applicability.DISPLAY,
-            "Replace the loop with a bounded, jittered retry (resilience generate retry)",
+            "Replace the loop with a bounded retry with capped, jittered exponential backoff",
             (),
         ),
     )
@@ -679,13 +679,19 @@ class NestedRetryAmplification:
                 continue
             text, product = rs.product_label(call.label, attempts, unbounded)
             severity = Severity.HIGH if product is None or product >= 10 else Severity.MEDIUM
+            inner_text = "retries forever" if unbounded else f"makes up to {attempts} attempts"
+            outer_text = "that retries forever" if call.unbounded else f"of {call.label} attempts"
+            worst = (
+                "the dependency is retried without end"
+                if product is None
+                else "against a failing dependency in the worst case"
+            )
             yield make_finding(
                 info,
                 facts.path,
                 call.location,
-                f"{what} retries ({'unbounded' if unbounded else attempts} attempts) and is "
-                f"called inside a retry scope ({call.label} attempts): {text} against a "
-                f"failing dependency in the worst case; retry at one layer only",
+                f"{what} {inner_text} and is called inside a retry scope {outer_text}: "
+                f"{text}, {worst}; retry at one layer only",
                 severity=severity,
             )
 
