@@ -31,6 +31,26 @@ def sdk_import_seconds() -> float:
     return time.perf_counter() - start
 
 
+SPLIT = """
+import time
+t0 = time.perf_counter()
+from mcp.server.mcpserver import MCPServer
+t1 = time.perf_counter()
+from resilience_skill.mcp.server import build_server
+build_server()
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def split_seconds() -> tuple[float, float]:
+    """In one fresh process: the SDK's import, then our imports plus building the server."""
+    out = subprocess.run(
+        [sys.executable, "-c", SPLIT], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 async def session_seconds(path: str) -> tuple[float, float, float]:
     from mcp import Client, StdioServerParameters
 
@@ -58,9 +78,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--path", default="server/resilience_skill")
     args = parser.parse_args()
-    imports, starts, firsts, warms = [], [], [], []
+    imports, starts, firsts, warms, sdk_in, ours = [], [], [], [], [], []
     for _ in range(args.runs):
         imports.append(sdk_import_seconds())
+        sdk_part, our_part = split_seconds()
+        sdk_in.append(sdk_part)
+        ours.append(our_part)
         start, first, warm = anyio.run(session_seconds, args.path)
         starts.append(start)
         firsts.append(first)
@@ -71,12 +94,14 @@ def main() -> int:
         ("python + SDK import (baseline)", sdk),
         ("spawn -> first tools/list answer", start),
         ("  overhead over the baseline", start - sdk),
+        ("SDK import alone (in-process)", statistics.median(sdk_in)),
+        ("our imports + build_server (in-process)", statistics.median(ours)),
         (f"first audit of {args.path} (loads engine)", statistics.median(firsts)),
         (f"warm audit of {args.path}", statistics.median(warms)),
     ]
-    print(f"{'measure (median of ' + str(args.runs) + ' runs)':<48} {'seconds':>8}")
+    print(f"{'measure (median of ' + str(args.runs) + ' runs)':<56} {'seconds':>8}")
     for label, value in rows:
-        print(f"{label:<48} {value:>8.3f}")
+        print(f"{label:<56} {value:>8.3f}")
     return 0
 
 

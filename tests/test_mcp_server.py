@@ -542,3 +542,22 @@ async def test_a_default_page_stays_far_below_the_tool_output_budget(
     assert json.loads(text) == structured
     # JSON runs about 3 characters a token: both copies together stay near 10,000 tokens.
     assert len(text) + len(json.dumps(structured)) < 30_000
+
+
+async def test_audit_without_paths_covers_every_client_root(ws: Path, tmp_path: Path) -> None:
+    second = tmp_path / "second"
+    second.mkdir()
+    (second / "svc.py").write_text(APP)
+
+    async def two_roots(context: Any) -> ListRootsResult:
+        return ListRootsResult(roots=[Root(uri=ws.as_uri()), Root(uri=second.as_uri())])
+
+    server = build_server([], limits=LIMITS)
+    async with Client(server, list_roots_callback=two_roots) as client:
+        report = await call(client, "audit", {})
+    # In the engine's order: by absolute path (.../second sorts before .../ws).
+    assert [(f["rule"], f["path"]) for f in report["findings"]] == [
+        ("RES101", "svc.py"),
+        ("RES101", "app.py"),
+        ("RES107", "pkg/worker.py"),
+    ]

@@ -155,7 +155,8 @@ def run_audit(
         config = _config(ws.roots[0], select, ignore)
         result = audit_source(code, filename, config)
     else:
-        resolved = _collect(ws, paths or ["."], limits)
+        # No paths: every root (a client may open several folders).
+        resolved = _collect(ws, paths or [str(r) for r in ws.roots], limits)
         config = _config(resolved[0], select, ignore)
         result = audit_paths([str(p) for p in resolved], config, jobs=1, progress=progress)
     wanted = SEVERITY_RANK[min_severity]

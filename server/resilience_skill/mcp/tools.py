@@ -178,7 +178,7 @@ def register_tools(server: MCPServer, settings: ServerSettings) -> None:
             list[str] | None,
             Field(
                 description="Files or folders to audit, relative to the workspace root "
-                "(default: the whole workspace). Folders are walked for *.py, honouring "
+                "(default: every workspace root). Folders are walked for *.py, honouring "
                 ".gitignore.",
                 max_length=100,
             ),
