@@ -34,6 +34,7 @@ from resilience_skill.mcp.workspace import (
 if TYPE_CHECKING:
     from resilience_skill.analysis.model import AuditResult, Finding
     from resilience_skill.config import Config
+    from resilience_skill.fixes import FixResult
 
 Progress = Callable[[int, int], None]
 
@@ -247,11 +248,8 @@ def run_fix(
 
 
 def _fix_report(
-    result: object, display: str, diff: str, *, written: bool, fixed_code: str | None
+    result: FixResult, display: str, diff: str, *, written: bool, fixed_code: str | None
 ) -> FixReport:
-    from resilience_skill.fixes import FixResult
-
-    assert isinstance(result, FixResult)
     truncated = len(diff) > MAX_DIFF_CHARS
     if truncated:
         diff = diff[:MAX_DIFF_CHARS] + "\n... (diff truncated)\n"

@@ -80,6 +80,8 @@ ClientRoots = Annotated[ListRootsResult, Resolve(ask_roots)]
 
 
 def workspace_for(roots: ListRootsResult, settings: ServerSettings) -> Workspace:
+    # A client that declares roots but lists none (no folder open) gets the server's roots
+    # rather than a workspace in which every path is refused.
     client = roots_from_uris(str(r.uri) for r in roots.roots)
     if client:
         return Workspace.of(client, "client roots")
