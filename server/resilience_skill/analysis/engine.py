@@ -168,12 +168,16 @@ class _Dispatch:
         self.enter: dict[type[ast.AST], list[Handler]] = {}
         self.leave: dict[type[ast.AST], list[Handler]] = {}
         self.end: list[Callable[[FileContext], None]] = []
+        self.skip: frozenset[type[ast.AST]] = frozenset()
         for info in rules:
             if info.is_class:
                 self._add_instance(info.handler())
             else:
                 for node_type in info.nodes:
                     self.enter.setdefault(node_type, []).append(info.handler)
+        # Leaves no handler asks about need no visit: names and constants are about half of
+        # every tree.
+        self.skip = _LEAF_TYPES - set(self.enter) - set(self.leave)
 
     def _add_instance(self, instance: Any) -> None:
         for attr in dir(instance):
@@ -188,6 +192,18 @@ class _Dispatch:
 
 
 _SCOPE_TYPES = frozenset(SCOPE_TYPES)
+_LEAF_TYPES: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Name,
+        ast.Constant,
+        ast.Pass,
+        ast.Break,
+        ast.Continue,
+        ast.alias,
+        ast.Global,
+        ast.Nonlocal,
+    }
+)
 _LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "kind"})
 _FIELDS_CACHE: dict[type[ast.AST], tuple[str, ...]] = {}
 
@@ -225,13 +241,14 @@ class _Walker:
             # Decorators and defaults are evaluated in the enclosing scope.
             self._walk_definition(node)
         else:
+            skip = self.dispatch.skip
             for name in _child_fields(node_type):
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
-                        if isinstance(item, ast.AST):
+                        if isinstance(item, ast.AST) and type(item) not in skip:
                             self.walk(item)
-                elif isinstance(value, ast.AST):
+                elif isinstance(value, ast.AST) and type(value) not in skip:
                     self.walk(value)
         ctx.ancestors.pop()
         if is_def:
@@ -349,7 +366,7 @@ def analyze_tree(
         if rule_ids is not None
         else list(enabled_rules(config, relpath or path))
     )
-    suppressed, file_ignores = parse_suppressions(source.text)
+    suppressed, file_ignores = parse_suppressions(source.text, source.line_starts)
     facts = FileFacts(
         path=path,
         module=module,
@@ -361,7 +378,7 @@ def analyze_tree(
         resolver = Resolver(tree, module, is_package, source.text)
         ctx = FileContext(source, tree, resolver, config, facts)
         ctx.disk_path = disk_path
-        dispatch = _Dispatch(r for r in rules if r.can_fire(source.text))
+        dispatch = _Dispatch(_rules_that_can_fire(rules, source.text))
         _Walker(ctx, dispatch).walk(tree)
         for end in dispatch.end:
             end(ctx)
@@ -372,6 +389,24 @@ def analyze_tree(
     result.facts = facts
     result.sites = ctx.sites
     return result
+
+
+def _rules_that_can_fire(rules: list[RuleInfo], text: str) -> list[RuleInfo]:
+    """The rules whose triggers occur in ``text``; each distinct trigger is looked up once."""
+    present: dict[str, bool] = {}
+    chosen = []
+    for info in rules:
+        if not info.triggers:
+            chosen.append(info)
+            continue
+        for trigger in info.triggers:
+            found = present.get(trigger)
+            if found is None:
+                found = present[trigger] = trigger in text
+            if found:
+                chosen.append(info)
+                break
+    return chosen
 
 
 def run_project_rules(facts: list[FileFacts], config: Config) -> list[Finding]:

@@ -37,14 +37,15 @@ def _comment(line: str) -> str | None:
 
 
 def parse_suppressions(
-    text: str,
+    text: str, line_starts: list[int] | None = None
 ) -> tuple[dict[int, frozenset[str] | None], frozenset[str] | None]:
-    """Line -> suppressed rule IDs (``None`` = all), and the file-level ignores."""
+    """Line -> suppressed rule IDs (``None`` = all), and the file-level ignores.
+    ``line_starts``: the offsets where lines start, when the caller has them."""
     lines: dict[int, frozenset[str] | None] = {}
     file_ignores: frozenset[str] | None = frozenset()
     if "noqa" not in text and "resilience:" not in text:
         return lines, file_ignores
-    starts: list[int] | None = None
+    starts = line_starts
     for match in _CANDIDATE.finditer(text):
         if starts is None:
             starts = [0, *(m.end() for m in re.finditer(r"\r\n|\r|\n", text))]

@@ -609,14 +609,6 @@ class FailureWithoutDeadLetter:
         self.delivery_limit = False
         self.dead_letter_exchange = False
 
-    def visit_Constant(self, ctx: FileContext, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
-            text = node.value.lower()
-            if "x-delivery-limit" in text:
-                self.delivery_limit = True
-            if "x-dead-letter-exchange" in text:
-                self.dead_letter_exchange = True
-
     def visit_Call(self, ctx: FileContext, call: ast.Call) -> None:
         method = _method(call)
         if method not in _SETTLING_METHODS:
@@ -661,6 +653,12 @@ class FailureWithoutDeadLetter:
         )
 
     def end(self, ctx: FileContext) -> None:
+        if self.candidates:
+            # Queue arguments are string literals; a look at the text finds them without a
+            # handler on every constant of every file.
+            text = ctx.source.text.lower()
+            self.delivery_limit = "x-delivery-limit" in text
+            self.dead_letter_exchange = "x-dead-letter-exchange" in text
         for cand in self.candidates:
             if cand.requeue:
                 if self.delivery_limit or _checks_attempts(cand.scan):
