@@ -393,6 +393,8 @@ def silent_fallback(ctx: FileContext, handler: ast.ExceptHandler) -> None:
 
     ## Fix
     ```python
+    try:
+        rates = requests.get(RATES_URL, timeout=5).json()
     except requests.RequestException:
         logger.warning("rates service failed, using cached rates", exc_info=True)
         rates = CACHED_RATES
