@@ -32,6 +32,7 @@ _RETRIED = "RES301.retried"
 _GUARDED = "RES301.guarded"
 _BREAKERS = "RES301.breakers"
 _VIA_CALL = "RES301.via_call"
+_SCOPE_WORDS = ("retry", "Retry", "retries", "backoff", "stamina", "except")
 
 
 @dataclass
@@ -104,6 +105,18 @@ class RetryWithoutCircuitBreaker:
 
     def __init__(self) -> None:
         self.stack: list[_FunctionState | None] = []
+        self.text_flags: tuple[bool, bool] | None = None
+
+    def _flags(self, ctx: FileContext) -> tuple[bool, bool]:
+        """(the file may build a breaker, the file may hold a retry scope): cheap text
+        checks that spare the per-call work in files that cannot need it."""
+        if self.text_flags is None:
+            text = ctx.source.text
+            self.text_flags = (
+                any(t in text for t in ("reaker", "circuit")),
+                any(t in text for t in _SCOPE_WORDS),
+            )
+        return self.text_flags
 
     # -- functions ----------------------------------------------------------------------
 
@@ -160,7 +173,8 @@ class RetryWithoutCircuitBreaker:
     # -- calls and with-blocks ----------------------------------------------------------
 
     def visit_Call(self, ctx: FileContext, call: ast.Call) -> None:
-        if bm.constructor_kind(ctx, call) is not None:
+        may_build, may_retry = self._flags(ctx)
+        if may_build and bm.constructor_kind(ctx, call) is not None:
             key = bm.binding_key(ctx, call)
             if key is not None:
                 ctx.facts.record(_BREAKERS, key)
@@ -168,7 +182,12 @@ class RetryWithoutCircuitBreaker:
         if state is None:
             return
         self._guard_call(ctx, call, state)
-        if not state.retried and au.is_external_call(ctx, call) and rs.in_retry_scope(ctx, call):
+        if (
+            may_retry
+            and not state.retried
+            and rs.in_retry_scope(ctx, call)
+            and au.is_external_call(ctx, call)
+        ):
             state.retried = True
 
     def _guard_call(self, ctx: FileContext, call: ast.Call, state: _FunctionState) -> None:
