@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from resilience_skill.analysis.registry import CATALOG, RULES, load_rules
 from resilience_skill.commands.rules import markdown
 
