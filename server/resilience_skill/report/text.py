@@ -34,15 +34,17 @@ def _excerpt(finding: Finding, lines: SourceLines, style: _Style) -> list[str]:
 
 
 def _fix_line(finding: Finding) -> str | None:
-    if finding.fix is not None and finding.fix.applicability != "display":
-        return f"  = fix ({finding.fix.applicability}): {finding.fix.description}"
-    if finding.fix is not None:
-        hint = f"  = suggestion: {finding.fix.description}"
-        return hint + (
-            f" (or `resilience generate {finding.generate}`)" if finding.generate else ""
-        )
-    if finding.generate:
-        return f"  = help: `resilience generate {finding.generate}` emits tested code for this"
+    fix, pattern = finding.fix, finding.generate
+    hint = f"`resilience generate {pattern}`" if pattern else None
+    if fix is not None and fix.applicability != "display":
+        return f"  = fix ({fix.applicability}): {fix.description}"
+    if fix is not None:
+        line = f"  = suggestion: {fix.description}"
+        if pattern and f"generate {pattern}" not in fix.description:
+            line += f" (or {hint})"
+        return line
+    if hint:
+        return f"  = help: {hint} emits tested code for this"
     return None
 
 
