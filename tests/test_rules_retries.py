@@ -1151,3 +1151,44 @@ def test_res301_suppressed_on_def_line() -> None:
         "def f():  # noqa: RES301\n    return requests.get('/', timeout=5)\n"
     )
     assert found(code, "RES301") == []
+
+
+def test_retry_with_is_judged_on_what_it_passes() -> None:
+    code = HEAD + (
+        "@retry(stop=stop_after_attempt(3), retry=tenacity.retry_if_exception_type(IOError))\n"
+        "def fetch(): pass\n\n"
+        "forever = fetch.retry_with(stop=tenacity.stop_never)\n"
+        "quick = fetch.retry_with(wait=wait_fixed(0))\n"
+    )
+    findings = [f for f in audit(code) if f.location.line > 5]
+    assert [(f.rule, span(code, f)) for f in findings] == [
+        ("RES201", "fetch.retry_with(stop=tenacity.stop_never)"),
+    ]
+
+
+def test_res207_suppressed_at_inner_call() -> None:
+    code = (
+        HEAD
+        + """
+@retry(stop=stop_after_attempt(3))
+def inner():
+    return requests.get("/", timeout=5)
+
+@retry(stop=stop_after_attempt(3))
+def outer():
+    return inner()  # noqa: RES207
+"""
+    )
+    assert found(code, "RES207") == []
+
+
+def test_res208_non_ascii_and_multiline_span() -> None:
+    code = HEAD + (
+        "@retry(stop=stop_after_attempt(3))\n"
+        "def f(x):\n"
+        "    note = 'réservé'; return requests.post(\n"
+        "        '/r', json=x, timeout=5,\n"
+        "    )\n"
+    )
+    (finding,) = found(code, "RES208")
+    assert finding.location == Location(6, 30, 8, 6)

@@ -135,7 +135,8 @@ class RetryPolicy:
     """tenacity, backoff, stamina, celery, urllib3, requests (HTTPAdapter)."""
     form: str
     """decorator, loop (a Retrying/retry_context iterator), object (a policy built outside
-    a decorator), task (celery), client (urllib3 Retry / HTTPAdapter)."""
+    a decorator), retry_with (``fn.retry_with(...)``: a variant of ``fn``'s policy), task
+    (celery), client (urllib3 Retry / HTTPAdapter)."""
     anchor: ast.AST
     """Where findings about the policy point: the decorator or the policy call."""
     call: ast.Call | None
@@ -563,7 +564,7 @@ def _retry_with_policy(ctx: FileContext, call: ast.Call) -> RetryPolicy | None:
         return None
     spec = _Spec("tenacity.retry", {k.arg: k.value for k in call.keywords if k.arg}, [], call)
     spec.opaque = True
-    return _evaluate(ctx, spec, call, "object")
+    return _evaluate(ctx, spec, call, "retry_with")
 
 
 def _is_tenacity_decorated(ctx: FileContext, expr: ast.expr) -> bool:
