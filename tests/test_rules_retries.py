@@ -125,6 +125,7 @@ def test_res201_aliases_loops_and_objects() -> None:
     import tenacity as t
     from tenacity import retry as r, Retrying, AsyncRetrying
     from urllib3.util.retry import Retry
+    from requests.adapters import HTTPAdapter
     from celery import Celery
 
     app = Celery("x")
@@ -146,7 +147,7 @@ def test_res201_aliases_loops_and_objects() -> None:
             with attempt:
                 pass
 
-    adapter_retry = Retry(total=None)
+    adapter_retry = HTTPAdapter(max_retries=Retry(total=None))
     bounded = Retry(total=None, connect=3)
 
     @app.task(autoretry_for=(IOError,), retry_kwargs={"max_retries": None})
@@ -156,7 +157,7 @@ def test_res201_aliases_loops_and_objects() -> None:
     def g(self):
         raise self.retry(max_retries=None)
     """
-    assert lines(code, "RES201") == [7, 9, 16, 21, 25, 28, 33]
+    assert lines(code, "RES201") == [8, 10, 17, 22, 26, 29, 34]
 
 
 def test_res201_fix_from_import() -> None:

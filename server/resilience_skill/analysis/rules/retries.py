@@ -155,6 +155,8 @@ def retry_unbounded(ctx: FileContext, node: ast.AST) -> None:
             )
         return
     for policy in policies_at(ctx, node):
+        if policy.library == "requests":
+            continue  # HTTPAdapter(max_retries=Retry(...)): the Retry(...) is judged itself
         ctx.count_site(RETRIES, not policy.unbounded)
         if not policy.unbounded:
             continue
