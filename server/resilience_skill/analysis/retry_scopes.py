@@ -1046,7 +1046,10 @@ def _range_attempts(ctx: FileContext, loop: ast.For) -> tuple[bool, int | None]:
     if any(v is None for v in values):
         return True, None
     ints = [v for v in values if v is not None]
-    return True, len(range(*ints))
+    try:
+        return True, len(range(*ints))
+    except (ValueError, OverflowError):  # range(0, 9, 0), astronomically long ranges
+        return True, None
 
 
 def _loop_retry(ctx: FileContext, loop: ast.For | ast.While) -> LoopRetry | None:
