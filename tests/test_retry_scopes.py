@@ -385,3 +385,28 @@ def test_hand_rolled_loops() -> None:
 def test_product_label() -> None:
     assert rs.product_label("3", 5, False) == ("3 x 5 = 15 attempts", 15)
     assert rs.product_label("unbounded", 5, False) == ("unbounded x 5 attempts", None)
+
+
+def test_odd_ranges_have_unknown_attempts() -> None:
+    loops = Probe(
+        """
+        import requests, time
+        def f(u):
+            for a in range(0, 9, 0):
+                try:
+                    return requests.get(u, timeout=1)
+                except requests.Timeout:
+                    time.sleep(1)
+            for a in range(10 ** 11 * 10 ** 11):
+                try:
+                    return requests.get(u, timeout=1)
+                except requests.Timeout:
+                    time.sleep(1)
+            for a in range(2, 7, 2):
+                try:
+                    return requests.get(u, timeout=1)
+                except requests.Timeout:
+                    time.sleep(1)
+        """
+    ).loops
+    assert [loop.attempts if loop else "no" for loop in loops.values()] == [None, None, 3]
