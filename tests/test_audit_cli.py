@@ -157,8 +157,8 @@ def test_jobs_give_identical_json(
         sub.mkdir(exist_ok=True)
         (sub / f"m{i}.py").write_text(BAD_CALL * (1 + i % 3))
     monkeypatch.chdir(tmp_path)
-    one = _audit(capsys, ".", "--format", "json", "--jobs", "1")[1]
-    two = _audit(capsys, ".", "--format", "json", "--jobs", "2")[1]
+    one = _audit(capsys, ".", "--format", "json", "--jobs", "1", "--no-cache")[1]
+    two = _audit(capsys, ".", "--format", "json", "--jobs", "2", "--no-cache")[1]
     assert one == two
     assert json.loads(one)["summary"]["files"] == 60
 

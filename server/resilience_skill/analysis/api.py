@@ -61,13 +61,32 @@ def collect_files(
     return files, errors
 
 
-def _analyze_one(job: tuple[str, str, str, Config]) -> FileResult:
-    display, file, rel, config = job
+Job = tuple[str, str, str, Config, str | None, str]
+"""(display path, file, path under its root, config, cache folder or None, config salt)"""
+
+
+def _analyze_one(job: Job) -> FileResult:
+    display, file, rel, config, cache_folder, salt = job
     try:
         raw = Path(file).read_bytes()
     except OSError as exc:
         return FileResult(display, error=FileError(display, f"cannot read: {exc.strerror}"))
-    return analyze_file(display, raw, config, rel, rule_ids_for_path(config, rel), disk_path=file)
+    rule_ids = rule_ids_for_path(config, rel)
+    if cache_folder is None:
+        return analyze_file(display, raw, config, rel, rule_ids, disk_path=file)
+    from resilience_skill.analysis.cache import FileCache, cache_key
+    from resilience_skill.analysis.rules.timeouts import redis_pinned_below_8
+
+    # RES105's answer depends on requirement files near the file: part of the key.
+    pin = redis_pinned_below_8(file) if b"redis" in raw else None
+    cache = FileCache(Path(cache_folder))
+    key = cache_key(salt, display, rel, raw, rule_ids, pin)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = analyze_file(display, raw, config, rel, rule_ids, disk_path=file)
+    cache.put(key, result)
+    return result
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -77,9 +96,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _run(
-    jobs: list[tuple[str, str, str, Config]], n_jobs: int, progress: Progress | None
-) -> list[FileResult]:
+def _run(jobs: list[Job], n_jobs: int, progress: Progress | None) -> list[FileResult]:
     if n_jobs <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         results = []
         for i, job in enumerate(jobs, 1):
@@ -161,13 +178,22 @@ def audit_paths(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    cache_folder: Path | None = None,
 ) -> AuditResult:
     """Audit files and folders. Results are identical and in the same order for any
-    ``jobs``."""
+    ``jobs``. With ``cache_folder``, unchanged files are answered from the cache there."""
     config = config or Config()
     files, errors = collect_files(paths, config)
     n_jobs = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    jobs_list = [(display, str(file), rel, config) for display, file, rel in files]
+    salt = ""
+    if cache_folder is not None:
+        from resilience_skill.analysis.cache import config_salt
+
+        salt = config_salt(config)
+    folder = str(cache_folder) if cache_folder is not None else None
+    jobs_list: list[Job] = [
+        (display, str(file), rel, config, folder, salt) for display, file, rel in files
+    ]
     results = _run(jobs_list, n_jobs, progress)
     return _combine(results, errors, config)
 

@@ -39,7 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="lowest severity that makes the exit code 1 (default: low)",
     )
     parser.add_argument("--config", type=Path, default=None, metavar="PYPROJECT")
-    parser.add_argument("--no-cache", action="store_true", help="accepted; nothing is cached")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="analyse every file afresh (default: reuse .resilience_cache/)",
+    )
     parser.add_argument(
         "--jobs",
         "-j",
@@ -123,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
         if sys.stderr.isatty() and args.format == "text":
             files, _ = collect_files(paths, config)
             progress = _progress if len(files) > 300 else None
-        result = audit_paths(paths, config, jobs=args.jobs, progress=progress)
+        from resilience_skill.analysis.cache import default_cache_folder
+
+        cache = None if args.no_cache else default_cache_folder(config)
+        result = audit_paths(paths, config, jobs=args.jobs, progress=progress, cache_folder=cache)
     lines = SourceLines(overrides)
 
     if args.write_baseline is not None:
