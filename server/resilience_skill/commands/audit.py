@@ -11,6 +11,7 @@ from resilience_skill.report import FORMATS
 
 if TYPE_CHECKING:
     from resilience_skill.analysis.model import AuditResult
+    from resilience_skill.config import Config
     from resilience_skill.report.lines import SourceLines
 
 _FAIL_ON = ("high", "medium", "low", "never")
@@ -92,14 +93,14 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def run(args: argparse.Namespace) -> int:
-    from resilience_skill.analysis.api import audit_bytes, audit_paths, collect_files
-    from resilience_skill.analysis.model import Severity
+class _UsageError(Exception):
+    pass
+
+
+def _config(args: argparse.Namespace, paths: list[str]) -> Config:
     from resilience_skill.analysis.selection import validate_selection
     from resilience_skill.config import ConfigError, load_config, with_overrides
-    from resilience_skill.report.lines import SourceLines
 
-    paths = args.paths or ["."]
     start = Path(paths[0]) if paths[0] != "-" else Path.cwd()
     try:
         config = load_config(args.config, start=start)
@@ -107,32 +108,55 @@ def run(args: argparse.Namespace) -> int:
             config, select=_split(args.select), ignore=_split(args.ignore), fail_on=args.fail_on
         )
         validate_selection(config)
-    except ConfigError as exc:
-        return _error(str(exc))
-    except ValueError as exc:
-        return _error(str(exc))
+    except (ConfigError, ValueError) as exc:
+        raise _UsageError(str(exc)) from exc
     if args.jobs is not None and args.jobs < 1:
-        return _error("--jobs must be at least 1")
+        raise _UsageError("--jobs must be at least 1")
+    if "-" in paths and paths != ["-"]:
+        raise _UsageError("'-' (stdin) cannot be combined with other paths")
+    return config
 
-    overrides: dict[str, str] = {}
+
+def _audit(
+    args: argparse.Namespace, paths: list[str], config: Config
+) -> tuple[AuditResult, SourceLines]:
+    from resilience_skill.analysis.api import audit_bytes, audit_paths, collect_files
+    from resilience_skill.analysis.cache import default_cache_folder
+    from resilience_skill.report.lines import SourceLines
+
     if paths == ["-"]:
         name = args.stdin_filename or "<stdin>"
         raw = sys.stdin.buffer.read()
-        result = audit_bytes(raw, name, config)
-        overrides[name] = raw.decode("utf-8-sig", "replace")
-    else:
-        if "-" in paths:
-            return _error("'-' (stdin) cannot be combined with other paths")
-        progress = None
-        if sys.stderr.isatty() and args.format == "text":
-            files, _ = collect_files(paths, config)
-            progress = _progress if len(files) > 300 else None
-        from resilience_skill.analysis.cache import default_cache_folder
+        return audit_bytes(raw, name, config), SourceLines(
+            {name: raw.decode("utf-8-sig", "replace")}
+        )
+    progress = None
+    if sys.stderr.isatty() and args.format == "text":
+        files, _ = collect_files(paths, config)
+        progress = _progress if len(files) > 300 else None
+    cache = None if args.no_cache else default_cache_folder(config)
+    result = audit_paths(paths, config, jobs=args.jobs, progress=progress, cache_folder=cache)
+    return result, SourceLines()
 
-        cache = None if args.no_cache else default_cache_folder(config)
-        result = audit_paths(paths, config, jobs=args.jobs, progress=progress, cache_folder=cache)
-    lines = SourceLines(overrides)
 
+def _exit_code(result: AuditResult, fail_on: str) -> int:
+    from resilience_skill.analysis.model import Severity
+
+    if fail_on == "never":
+        return 0
+    threshold = Severity(fail_on).rank
+    if result.errors or any(f.severity.rank >= threshold for f in result.findings):
+        return 1
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = args.paths or ["."]
+    try:
+        config = _config(args, paths)
+    except _UsageError as exc:
+        return _error(str(exc))
+    result, lines = _audit(args, paths, config)
     if args.write_baseline is not None:
         from resilience_skill.baseline import write_baseline
 
@@ -148,16 +172,9 @@ def run(args: argparse.Namespace) -> int:
         except BaselineError as exc:
             return _error(str(exc))
         result = rebuild(result, filter_new(result.findings, known, lines))
-
     sys.stdout.write(_render(result, args, lines))
     sys.stdout.flush()
-    fail_on = config.fail_on
-    if fail_on == "never":
-        return 0
-    threshold = Severity(fail_on).rank
-    if result.errors or any(f.severity.rank >= threshold for f in result.findings):
-        return 1
-    return 0
+    return _exit_code(result, config.fail_on)
 
 
 def _render(result: AuditResult, args: argparse.Namespace, lines: SourceLines) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from resilience_skill import __version__
-from resilience_skill.analysis.model import AuditResult, Finding, Severity
+from resilience_skill.analysis.model import AuditResult, FileError, Finding, Severity
 from resilience_skill.analysis.registry import RULES, load_rules
 from resilience_skill.report.lines import SourceLines
 
@@ -55,6 +55,48 @@ def _fingerprint(finding: Finding, line_text: str, seen: dict[str, int]) -> str:
     return f"{digest}:{seen[key]}"
 
 
+def _result(
+    f: Finding, index: int, root: Path, lines: SourceLines, seen: dict[str, int]
+) -> dict[str, Any]:
+    loc = f.location
+    return {
+        "ruleId": f.rule,
+        "ruleIndex": index,
+        "level": _LEVEL[f.severity],
+        "message": {"text": f.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path, root), "uriBaseId": "%SRCROOT%"},
+                    "region": {
+                        "startLine": loc.line,
+                        "startColumn": loc.column,
+                        "endLine": loc.end_line,
+                        "endColumn": loc.end_column,
+                    },
+                }
+            }
+        ],
+        "partialFingerprints": {
+            "primaryLocationLineHash": _fingerprint(f, lines.line(f.path, loc.line), seen),
+        },
+    }
+
+
+def _notification(error: FileError, root: Path) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": f"{error.path}: {error.message}"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(error.path, root), "uriBaseId": "%SRCROOT%"}
+                }
+            }
+        ],
+    }
+
+
 def to_sarif(
     result: AuditResult, lines: SourceLines | None = None, root: Path | None = None
 ) -> dict[str, Any]:
@@ -64,50 +106,6 @@ def to_sarif(
     fired = sorted({f.rule for f in result.findings})
     index = {rule_id: i for i, rule_id in enumerate(fired)}
     seen: dict[str, int] = {}
-    results = []
-    for f in result.findings:
-        loc = f.location
-        results.append(
-            {
-                "ruleId": f.rule,
-                "ruleIndex": index[f.rule],
-                "level": _LEVEL[f.severity],
-                "message": {"text": f.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {
-                                "uri": _uri(f.path, root),
-                                "uriBaseId": "%SRCROOT%",
-                            },
-                            "region": {
-                                "startLine": loc.line,
-                                "startColumn": loc.column,
-                                "endLine": loc.end_line,
-                                "endColumn": loc.end_column,
-                            },
-                        }
-                    }
-                ],
-                "partialFingerprints": {
-                    "primaryLocationLineHash": _fingerprint(f, lines.line(f.path, loc.line), seen),
-                },
-            }
-        )
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": f"{e.path}: {e.message}"},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": _uri(e.path, root), "uriBaseId": "%SRCROOT%"}
-                    }
-                }
-            ],
-        }
-        for e in result.errors
-    ]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
@@ -118,11 +116,11 @@ def to_sarif(
                 "rules": [_rule_descriptor(r) for r in fired],
             }
         },
-        "results": results,
+        "results": [_result(f, index[f.rule], root, lines, seen) for f in result.findings],
         "invocations": [
             {
                 "executionSuccessful": True,
-                "toolExecutionNotifications": notifications,
+                "toolExecutionNotifications": [_notification(e, root) for e in result.errors],
             }
         ],
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
