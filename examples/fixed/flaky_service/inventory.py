@@ -53,7 +53,7 @@ class InventoryClient:
         return response.json()["reservation_id"]
 
     def release(self, reservation_id: str) -> None:
-        """Best effort: an unreleased reservation expires on the inventory side."""
+        """Best effort, as before: a reservation that cannot be released is logged, not raised."""
         try:
             self._delete_reservation(reservation_id)
         except (requests.RequestException, pybreaker.CircuitBreakerError):
