@@ -37,10 +37,9 @@ def _generated_modules() -> list[Path]:
 def test_flaky_service_shows_every_rule_family() -> None:
     rules = _rules(EXAMPLES)
     assert {rule[:4] for rule in rules} == {f"RES{n}" for n in range(1, 9)}
+    # One per family, the ones the examples are built around.
     assert {
-        "RES101", "RES103", "RES104", "RES105", "RES201", "RES205", "RES207", "RES208",
-        "RES301", "RES302", "RES401", "RES403", "RES501", "RES502", "RES503",
-        "RES601", "RES602", "RES701", "RES801",
+        "RES101", "RES201", "RES302", "RES401", "RES503", "RES602", "RES701", "RES801"
     } <= rules  # fmt: skip
 
 
