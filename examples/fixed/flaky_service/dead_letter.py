@@ -34,7 +34,7 @@ BASE_DELAY = 0.1  # seconds; the first wait between tries is at most this
 MAX_DELAY = 2.0  # seconds; cap of any single wait between tries
 PREFETCH = 10  # unacked messages in flight per consumer
 BLOCKED_CONNECTION_TIMEOUT = (
-    60.0  # param: blocked_timeout [0.001..60] - seconds blocked by the broker
+    60.0  # seconds blocked by the broker
 )
 
 PERMANENT_ERRORS: tuple[type[Exception], ...] = (ValueError, TypeError, KeyError)

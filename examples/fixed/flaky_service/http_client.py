@@ -24,7 +24,7 @@ import aiohttp
 CONNECT_TIMEOUT = 3.05  # seconds to get and open a connection
 READ_TIMEOUT = 10.0  # seconds between bytes of the response
 TOTAL_TIMEOUT = (
-    60.0  # param: total_timeout [0.001..60] - seconds for the whole request and response
+    60.0  # seconds for the whole request and response
 )
 
 logger = logging.getLogger(__name__)

@@ -25,10 +25,16 @@ from importlib import resources
 
 TEMPLATE_PACKAGE = "resilience_skill.templates"
 
+# A formatter wraps a long marked line in parentheses; both shapes are parameters:
+#   NAME = 3  # param: key [low..high] - description
+#   NAME = (
+#       3  # param: key [low..high] - description
+#   )
 _PARAM_LINE = re.compile(
-    r"^(?P<lhs>[A-Z][A-Z0-9_]*(?:: *[A-Za-z_][\w\[\], .|]*)?) = (?P<value>[^#\n]+?)"
+    r"^(?P<lhs>[A-Z][A-Z0-9_]*(?:: *[A-Za-z_][\w\[\], .|]*)?) = "
+    r"(?:(?P<open>\(\n)(?P<indent>[ \t]+))?(?P<value>[^#\n]+?)"
     r"  # param: (?P<key>[a-z][a-z0-9_]*)(?: \[(?P<low>[0-9.]+)\.\.(?P<high>[0-9.]+)\])?"
-    r"(?P<doc> [^\n]*)?$",
+    r"(?P<doc> [^\n]*)?$(?(open)\n\))",
     re.MULTILINE,
 )
 _SAFE_STRING = re.compile(r"^[A-Za-z0-9_.:/@+-]{1,120}$")
@@ -143,6 +149,8 @@ def render(
         doc = match["doc"] or ""
         # The marker is for us; the reader keeps the description as a plain comment.
         comment = f"  # {doc.strip().lstrip('-: ').strip()}" if doc.strip() else ""
+        if match["open"]:
+            return f"{match['lhs']} = (\n{match['indent']}{literal}{comment}\n)"
         return f"{match['lhs']} = {literal}{comment}"
 
     text = _PARAM_LINE.sub(substitute, source)
