@@ -67,3 +67,14 @@ def write_all(folder: Path, rendered: list[Rendered], *, tests: bool = True) -> 
         (folder / f"{module}.py").write_text(item.result.code, encoding="utf-8")
         if tests:
             (folder / f"test_{module}.py").write_text(item.result.tests, encoding="utf-8")
+
+
+def test_wrapped_parameter_lines_are_parameters() -> None:
+    from resilience_skill.generate import generate
+
+    code = generate("timeout", "aiohttp", async_=True, params={"total_timeout": "10"}).code
+    assert "TOTAL_TIMEOUT = (\n    10.0  # seconds for the whole request and response\n)" in code
+    assert "# param:" not in code
+    pika = generate("dead-letter-queue", "pika", params={"blocked_timeout": "5"}).code
+    assert "    5.0  # seconds blocked by the broker\n)" in pika
+    assert "# param:" not in pika
