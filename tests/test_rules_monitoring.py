@@ -431,3 +431,11 @@ def test_fix_empty_call_with_loguru_logger() -> None:
         "import logging\nfrom loguru import logger\nfrom tenacity import before_sleep_log, retry\n"
         "\n@retry(before_sleep=before_sleep_log(logger, logging.WARNING))\ndef a(): ...\n"
     )
+
+
+def test_breaker_findings_point_to_the_circuit_breaker_template() -> None:
+    from resilience_skill.analysis import audit_source
+
+    code = "import pybreaker\n\nbreaker = pybreaker.CircuitBreaker(fail_max=5)\n"
+    [finding] = [f for f in audit_source(code, "m.py").findings if f.rule == "RES801"]
+    assert finding.generate == "circuit-breaker"

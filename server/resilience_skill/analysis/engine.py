@@ -119,10 +119,14 @@ class FileContext:
         *,
         fix: Fix | None = None,
         severity: Severity | None = None,
+        generate: str | None = None,
     ) -> None:
+        """Record a finding; ``generate`` overrides the rule's pattern for this finding."""
         info = RULES[rule_id]
         location = anchor if isinstance(anchor, Location) else self.location(anchor)
-        self.findings.append(make_finding(info, self.source.path, location, message, fix, severity))
+        self.findings.append(
+            make_finding(info, self.source.path, location, message, fix, severity, generate)
+        )
 
     def count_site(self, item: str, ok: bool) -> None:
         """Count one site a checklist item's rules examined (``ok``: it passed)."""
@@ -138,7 +142,9 @@ def make_finding(
     message: str,
     fix: Fix | None = None,
     severity: Severity | None = None,
+    generate: str | None = None,
 ) -> Finding:
+    pattern = generate or info.generate
     return Finding(
         rule=info.id,
         name=info.name,
@@ -148,7 +154,7 @@ def make_finding(
         location=location,
         checklist_item=info.checklist_item,
         fix=fix,
-        generate=info.generate if fix is None or fix.applicability == "display" else None,
+        generate=pattern if fix is None or fix.applicability == "display" else None,
     )
 
 

@@ -208,6 +208,7 @@ class ResilienceUnobserved:
                 breaker.location,
                 f"{breaker.label} has no listener anywhere in the audited tree: nobody sees "
                 f"the circuit open or close; {advice}",
+                generate="circuit-breaker",
             )
 
     # -- retries ----------------------------------------------------------------------
