@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from resilience_skill.analysis import knowledge as kb
@@ -23,6 +24,24 @@ class _Unknown:
 
 UNKNOWN: Final = _Unknown()
 """A value that cannot be known statically (never a finding)."""
+
+
+_NESTED_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def walk_local(stmts: list[ast.stmt], *, enter_lambdas: bool = False) -> Iterator[ast.AST]:
+    """Every node of a statement list in source order, not entering nested functions and
+    classes (nor lambdas unless ``enter_lambdas``): a bounded look at one body, for rules
+    that ask what a loop, handler or function does itself."""
+    stack: list[ast.AST] = list(reversed(stmts))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _NESTED_DEFS):
+            continue
+        yield node
+        if isinstance(node, ast.Lambda) and not enter_lambdas:
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def keyword(call: ast.Call, name: str) -> ast.keyword | None:

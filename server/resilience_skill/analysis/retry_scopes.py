@@ -982,14 +982,7 @@ def _celery_bound_task(ctx: FileContext, fn: ast.FunctionDef | ast.AsyncFunction
 
 
 def _walk_body(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node under ``stmts`` except inside nested defs, classes and lambdas."""
-    stack: list[ast.AST] = list(reversed(stmts))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return au.walk_local(stmts)
 
 
 def _walk_no_loops(stmts: list[ast.stmt]) -> Iterator[ast.AST]:

@@ -407,15 +407,8 @@ def is_limiter(resolver: Resolver, scope: Scope | None, expr: ast.expr) -> bool:
     return text is not None and _limiter_like_name(text.rsplit(".", 1)[-1])
 
 
-def _walk_no_defs(nodes: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node under ``nodes``, not descending into nested defs, classes or lambdas."""
-    stack: list[ast.AST] = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                stack.append(child)
+def _walk_no_defs(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    return au.walk_local(stmts, enter_lambdas=True)
 
 
 def _acquires_limiter(resolver: Resolver, scope: Scope | None, body: list[ast.stmt]) -> bool:

@@ -145,14 +145,7 @@ def _label(handler: ast.ExceptHandler) -> str:
 
 
 def _local_nodes(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of ``stmts``, not entering nested functions, lambdas or classes."""
-    stack: list[ast.AST] = list(reversed(stmts))
-    while stack:
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
-            continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return au.walk_local(stmts)
 
 
 def _is_constant(ctx: FileContext, expr: ast.expr | None) -> bool:

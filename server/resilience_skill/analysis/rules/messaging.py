@@ -69,15 +69,8 @@ _DLQ_FIX = Fix(
 )
 
 
-def _walk(nodes: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node under ``nodes``, not descending into nested defs or classes."""
-    stack: list[ast.AST] = list(reversed(nodes))
-    while stack:
-        node = stack.pop()
-        yield node
-        for child in ast.iter_child_nodes(node):
-            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                stack.append(child)
+def _walk(stmts: list[ast.stmt]) -> Iterator[ast.AST]:
+    return au.walk_local(stmts, enter_lambdas=True)
 
 
 def _words(node: ast.AST) -> Iterator[str]:
