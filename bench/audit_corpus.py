@@ -83,12 +83,12 @@ def count_lines(root: Path) -> tuple[int, int]:
     return len(files), lines
 
 
-def timed_audit(root: Path, jobs: int, repeat: int) -> tuple[float, object]:
+def timed_audit(root: Path, jobs: int, repeat: int, config: Config) -> tuple[float, object]:
     best = float("inf")
     result = None
     for _ in range(repeat):
         start = time.perf_counter()
-        result = audit_paths([str(root)], Config(), jobs=jobs)
+        result = audit_paths([str(root)], config, jobs=jobs)
         best = min(best, time.perf_counter() - start)
     return best, result
 
@@ -138,7 +138,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--select", default="", help="rules to run, e.g. RES1,RES5 (all)")
     args = parser.parse_args()
+    select = tuple(s for s in args.select.split(",") if s)
+    config = Config(select=select)
+    print(f"rules: {args.select or 'all'}")
     roots = prepare()
     header = (
         f"{'package':<26}{'files':>7}{'lines':>10}"
@@ -153,7 +157,7 @@ def main() -> None:
         times = []
         result = None
         for jobs in args.jobs:
-            seconds, result = timed_audit(root, jobs, args.repeat)
+            seconds, result = timed_audit(root, jobs, args.repeat, config)
             times.append(seconds)
         ours, theirs, ours_only, kwargs = compare(root, result)
         n_all = len(result.findings)  # type: ignore[attr-defined]
