@@ -40,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
             print(problem.to_text())
         if problems:
             print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+        else:
+            print("All checks passed.", file=sys.stderr)
     return 1 if errors else 0
 
 
