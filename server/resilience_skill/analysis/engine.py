@@ -384,7 +384,8 @@ def analyze_tree(
         resolver = Resolver(tree, module, is_package, source.text)
         ctx = FileContext(source, tree, resolver, config, facts)
         ctx.disk_path = disk_path
-        dispatch = _Dispatch(_rules_that_can_fire(rules, source.text))
+        gatherers = _cross_file_rules_disabled_here(config, rules)
+        dispatch = _Dispatch(_rules_that_can_fire(rules + gatherers, source.text))
         _Walker(ctx, dispatch).walk(tree)
         for end in dispatch.end:
             end(ctx)
@@ -395,6 +396,20 @@ def analyze_tree(
     result.facts = facts
     result.sites = ctx.sites
     return result
+
+
+def _cross_file_rules_disabled_here(config: Config, rules: list[RuleInfo]) -> list[RuleInfo]:
+    """Cross-file rules selected for the audit but switched off for this file (per-file
+    ignores): they still gather this file's facts (a listener here silences a finding
+    elsewhere); their findings here are dropped as disabled."""
+    from resilience_skill.analysis.selection import selected_ids
+
+    enabled = {r.id for r in rules}
+    return [
+        RULES[r]
+        for r in sorted(selected_ids(config) - enabled)
+        if RULES[r].is_class and getattr(RULES[r].handler, "project", None) is not None
+    ]
 
 
 def _rules_that_can_fire(rules: list[RuleInfo], text: str) -> list[RuleInfo]:
