@@ -494,3 +494,21 @@ def test_rule_docs_have_sections() -> None:
         doc = load_rules()[rule_id].doc
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):
             assert section in doc, (rule_id, section)
+
+
+def test_res503_handler_handing_the_exception_to_a_converter_is_unknown() -> None:
+    from resilience_skill.analysis import audit_source
+
+    code = (
+        "import logging\n\nlogger = logging.getLogger(__name__)\n\n\n"
+        "async def send(sock, data):\n"
+        "    try:\n        await sock.send(data)\n"
+        "    except BaseException as exc:\n        convert_socket_error(exc)\n\n\n"
+        "async def send_logged(sock, data):\n"
+        "    try:\n        await sock.send(data)\n"
+        "    except BaseException as exc:\n        logger.error('send failed', exc_info=exc)\n"
+    )
+    found = [
+        (f.rule, f.location.line) for f in audit_source(code, "m.py").findings if f.rule == "RES503"
+    ]
+    assert found == [("RES503", 16)]

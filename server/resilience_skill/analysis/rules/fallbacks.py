@@ -432,6 +432,21 @@ def silent_fallback(ctx: FileContext, handler: ast.ExceptHandler) -> None:
 # -- RES503 ----------------------------------------------------------------------------------
 
 
+def _hands_exception_on(ctx: FileContext, handler: ast.ExceptHandler) -> bool:
+    """The handler passes the caught exception to a (non-logging) function, such as
+    ``self._convert_error(exc)``: that function may re-raise it, so the handler is unknown."""
+    if handler.name is None:
+        return False
+    for node in _local_nodes(handler.body):
+        if (
+            isinstance(node, ast.Call)
+            and any(isinstance(a, ast.Name) and a.id == handler.name for a in node.args)
+            and not au.is_logging_call(ctx, node)
+        ):
+            return True
+    return False
+
+
 def _has_checkpoint(try_node: ast.Try | ast.TryStar) -> bool:
     """Cancellation is delivered at an ``await`` (or ``async for`` / ``async with``)."""
     return any(
@@ -537,7 +552,7 @@ def cancellation_swallowed(ctx: FileContext, handler: ast.ExceptHandler) -> None
     reraises = any(isinstance(n, ast.Raise) for n in _local_nodes(handler.body))
     if not is_broad(ctx, handler):
         ctx.count_site(FALLBACKS, reraises)
-    if reraises:
+    if reraises or _hands_exception_on(ctx, handler):
         return
     function = ctx.function_node
     where = f"async def {function.name}()" if function is not None else "this coroutine"
