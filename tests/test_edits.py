@@ -17,20 +17,11 @@ from resilience_skill.analysis.edits import (
 )
 from resilience_skill.analysis.model import Edit
 from resilience_skill.analysis.source import SourceFile
+from resilience_skill.fixes.apply import apply_edits
 
 
 def _apply(source: SourceFile, *edits: Edit) -> str:
-    text = source.text
-    spans = [
-        (
-            source.offset(e.location.line, e.location.column),
-            source.offset(e.location.end_line, e.location.end_column),
-            e.content,
-        )
-        for e in edits
-    ]
-    for start, end, content in sorted(spans, reverse=True):
-        text = text[:start] + content + text[end:]
+    text = apply_edits(source, edits)
     ast.parse(text)
     return text
 

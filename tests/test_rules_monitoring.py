@@ -11,6 +11,7 @@ from resilience_skill.analysis import audit_paths, audit_source
 from resilience_skill.analysis.model import Applicability, Finding, Fix, Location
 from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
+from resilience_skill.fixes.apply import apply_edits
 
 CONFIG = Config(select=("RES801",))
 
@@ -26,14 +27,8 @@ def lines(code: str) -> list[int]:
 
 
 def apply(text: str, fix: Fix) -> str:
-    source = SourceFile.from_text("mod.py", text)
-    out = text
-    for edit in sorted(fix.edits, key=lambda e: (e.location.line, e.location.column), reverse=True):
-        loc = edit.location
-        start = source.offset(loc.line, loc.column)
-        end = source.offset(loc.end_line, loc.end_column)
-        out = out[:start] + edit.content + out[end:]
-    return out
+    """Apply one fix's edits, as the fixer does."""
+    return apply_edits(SourceFile.from_text("mod.py", text), fix.edits)
 
 
 def fix_each(code: str) -> list[str]:

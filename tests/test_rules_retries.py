@@ -12,6 +12,7 @@ from resilience_skill.analysis import audit_paths, audit_source
 from resilience_skill.analysis.model import Applicability, Finding, Fix, Location, Severity
 from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
+from resilience_skill.fixes.apply import apply_edits
 
 CONFIG = Config(select=("RES2", "RES301"))
 
@@ -35,15 +36,8 @@ def span(code: str, finding: Finding) -> str:
 
 
 def apply(text: str, fix: Fix) -> str:
-    """Apply one fix's edits right to left."""
-    source = SourceFile.from_text("mod.py", text)
-    out = text
-    for edit in sorted(fix.edits, key=lambda e: (e.location.line, e.location.column), reverse=True):
-        loc = edit.location
-        start = source.offset(loc.line, loc.column)
-        end = source.offset(loc.end_line, loc.end_column)
-        out = out[:start] + edit.content + out[end:]
-    return out
+    """Apply one fix's edits, as the fixer does."""
+    return apply_edits(SourceFile.from_text("mod.py", text), fix.edits)
 
 
 def fixed(code: str, rule_id: str) -> str:

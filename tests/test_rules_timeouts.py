@@ -12,6 +12,7 @@ from resilience_skill.analysis.model import Applicability, Finding, Fix, Locatio
 from resilience_skill.analysis.rules import timeouts
 from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
+from resilience_skill.fixes.apply import apply_edits
 
 CONFIG = Config(select=("RES1",))
 TIMEOUTS = "All external calls have timeouts"
@@ -34,15 +35,8 @@ def sites(code: str) -> dict[str, int]:
 
 
 def apply(text: str, fix: Fix) -> str:
-    """Apply one fix's edits right to left (what the fixer does for one fix)."""
-    source = SourceFile.from_text("mod.py", text)
-    out = text
-    for edit in sorted(fix.edits, key=lambda e: (e.location.line, e.location.column), reverse=True):
-        loc = edit.location
-        start = source.offset(loc.line, loc.column)
-        end = source.offset(loc.end_line, loc.end_column)
-        out = out[:start] + edit.content + out[end:]
-    return out
+    """Apply one fix's edits, as the fixer does."""
+    return apply_edits(SourceFile.from_text("mod.py", text), fix.edits)
 
 
 def fixed(code: str, rule_id: str) -> str:

@@ -103,6 +103,12 @@ def apply_fixes(source: SourceFile, findings: Sequence[Finding], *, unsafe: bool
     return Applied(_splice(source.text, accepted), tuple(fixed), tuple(deferred))
 
 
+def apply_edits(source: SourceFile, edits: Sequence[Edit]) -> str:
+    """``source``'s text with ``edits`` applied (inserts at one point keep their order).
+    Raises :class:`EditOutOfRange` for an edit outside the text."""
+    return _splice(source.text, [_span(source, edit, i) for i, edit in enumerate(edits)])
+
+
 def _splice(text: str, spans: list[_Span]) -> str:
     out: list[str] = []
     position = 0
