@@ -678,3 +678,9 @@ def test_rule_docs_have_sections() -> None:
         doc = load_rules()[rule_id].doc
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Fix"):
             assert section in doc, (rule_id, section)
+
+
+def test_res102_on_a_wait_is_a_failed_site_of_the_scorecard() -> None:
+    code = "import asyncio\n\n\nasync def f(g):\n    await asyncio.wait_for(g(), None)\n"
+    assert rules(code) == [("RES102", 5)]
+    assert sites(code) == {"sites": 1, "ok": 0}

@@ -902,7 +902,9 @@ def timeout_disabled(ctx: FileContext, call: ast.Call) -> None:
     """
     qual = ctx.qualname(call.func)
     anchor = _disabled_anchor(ctx, call, qual)
-    if au.is_external_call(ctx, call) and not examined_elsewhere(ctx, call, qual):
+    # Every finding is a failed site; other external calls pass unless their timeout is off.
+    counted = anchor is not None or au.is_external_call(ctx, call)
+    if counted and not examined_elsewhere(ctx, call, qual):
         ctx.count_site(TIMEOUTS, anchor is None)
     if anchor is None:
         return
