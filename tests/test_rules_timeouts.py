@@ -7,9 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from resilience_skill.analysis import audit_paths, audit_source
+from resilience_skill.analysis import audit_paths, audit_source, requirements
 from resilience_skill.analysis.model import Applicability, Finding, Fix, Location
-from resilience_skill.analysis.rules import timeouts
 from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
 from resilience_skill.fixes.apply import apply_edits
@@ -426,7 +425,7 @@ def _project(tmp_path: Path, files: dict[str, str]) -> list[Finding]:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    timeouts._PINS.clear()
+    requirements._PINS.clear()
     result = audit_paths([str(tmp_path)], Config(select=("RES105",)))
     assert result.errors == ()
     return list(result.findings)
@@ -496,7 +495,7 @@ def test_res105_in_memory_source_has_no_pin(
 ) -> None:
     (tmp_path / "requirements.txt").write_text("redis==4\n")
     monkeypatch.chdir(tmp_path)
-    timeouts._PINS.clear()
+    requirements._PINS.clear()
     assert rules(REDIS_CODE) == []
 
 
@@ -510,10 +509,10 @@ def test_res105_pin_cache_sees_edits(tmp_path: Path) -> None:
 
 
 def test_upper_bound() -> None:
-    assert timeouts._upper_bound("==7.*") == (8,)
-    assert timeouts._upper_bound(">=4, <4.5") == (4, 5)
-    assert timeouts._upper_bound("^0.3") == (0, 4)
-    assert timeouts._upper_bound(">=1") is None
+    assert requirements._upper_bound("==7.*") == (8,)
+    assert requirements._upper_bound(">=4, <4.5") == (4, 5)
+    assert requirements._upper_bound("^0.3") == (0, 4)
+    assert requirements._upper_bound(">=1") is None
 
 
 # -- RES106 -------------------------------------------------------------------------------

@@ -75,7 +75,7 @@ def _analyze_one(job: Job) -> FileResult:
     if cache_folder is None:
         return analyze_file(display, raw, config, rel, rule_ids, disk_path=file)
     from resilience_skill.analysis.cache import FileCache, cache_key
-    from resilience_skill.analysis.rules.timeouts import redis_pinned_below_8
+    from resilience_skill.analysis.requirements import redis_pinned_below_8
 
     # RES105's answer depends on requirement files near the file: part of the key.
     pin = redis_pinned_below_8(file) if b"redis" in raw else None
