@@ -62,6 +62,30 @@ class FileFacts:
         return False
 
 
+def first_through(
+    functions: dict[str, FunctionFacts], qualname: str, attr: str, limit: int = 4
+) -> Any:
+    """The first truthy ``attrs[attr]`` of ``qualname`` or of the functions it calls among
+    ``functions`` (breadth first, ``limit`` levels); ``None`` when none has it."""
+    seen = {qualname}
+    frontier = [qualname]
+    for _ in range(limit):
+        following: list[str] = []
+        for name in frontier:
+            function = functions.get(name)
+            if function is None:
+                continue
+            value = function.attrs.get(attr)
+            if value:
+                return value
+            for site in function.calls:
+                if site.target not in seen and site.target in functions:
+                    seen.add(site.target)
+                    following.append(site.target)
+        frontier = following
+    return None
+
+
 class ProjectIndex:
     """Every file's facts, joined: functions by qualified name across the audited tree."""
 

@@ -35,11 +35,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from resilience_skill.analysis import ast_utils as au
+from resilience_skill.analysis import knowledge as kb
+from resilience_skill.analysis.breakers_model import object_key
 from resilience_skill.analysis.model import Location
 
 if TYPE_CHECKING:
     from resilience_skill.analysis.engine import FileContext
-    from resilience_skill.analysis.resolve import Scope
 
 # -- library names ----------------------------------------------------------------------
 
@@ -1334,27 +1335,13 @@ def scope_attempts(frames: list[ScopeFrame]) -> tuple[int | None, bool]:
 def receiver_key(ctx: FileContext, expr: ast.expr) -> str | None:
     """A name for the object ``expr`` refers to that is the same across functions and
     modules: ``pkg.mod.session`` for a module-level or imported name, ``pkg.mod.C.s`` for
-    ``self.s``, ``pkg.mod.f.s`` for a local."""
-    if isinstance(expr, ast.Name):
-        binding = ctx.resolver.lookup(expr.id, ctx.scope)
-        if binding is None:
-            return None
-        if binding.kind == "import":
-            return binding.qualname
-        owner: Scope | None = ctx.scope
-        while owner is not None and expr.id not in owner.names:
-            owner = owner.parent
-        if owner is None:
-            return None
-        return f"{owner.qualname}.{expr.id}" if owner.qualname else expr.id
-    if (
-        isinstance(expr, ast.Attribute)
-        and isinstance(expr.value, ast.Name)
-        and expr.value.id in ("self", "cls")
+    ``self.s``, ``pkg.mod.f.s`` for a local (the breakers' cross-file identity, limited to
+    names and ``self`` attributes)."""
+    if isinstance(expr, ast.Attribute) and not (
+        isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls")
     ):
-        cls = ctx.resolver.enclosing_class(ctx.scope)
-        return f"{cls.qualname}.{expr.attr}" if cls is not None else None
-    return None
+        return None
+    return object_key(ctx, expr)
 
 
 def note_function(ctx: FileContext, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -1460,22 +1447,10 @@ def _note_mount(ctx: FileContext, call: ast.Call) -> None:
         ctx.facts.record("retry.mount", Mount(key, policy.attempts, ctx.location(call)))
 
 
-_POOLS = frozenset(
-    {
-        "urllib3.PoolManager",
-        "urllib3.poolmanager.PoolManager",
-        "urllib3.ProxyManager",
-        "urllib3.HTTPConnectionPool",
-        "urllib3.HTTPSConnectionPool",
-        "urllib3.connection_from_url",
-    }
-)
-
-
 def _note_pool(ctx: FileContext, call: ast.Call) -> None:
     """``pool = urllib3.PoolManager(retries=Retry(...) | n)`` bound to a name: its requests
     retry (recorded as a ``retry.mount`` on the pool's key)."""
-    if _qual(ctx, call.func) not in _POOLS:
+    if _qual(ctx, call.func) not in kb.URLLIB3_POOL_TYPES:
         return
     retries = au.keyword(call, "retries")
     if retries is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from resilience_skill.analysis import ast_utils as au
 from resilience_skill.analysis import knowledge as kb
 from resilience_skill.analysis.engine import FileContext
+from resilience_skill.analysis.facts import first_through
 from resilience_skill.analysis.registry import checklist_item_for, rule
 from resilience_skill.analysis.resolve import Resolver, Scope
 
@@ -317,26 +318,11 @@ def _local_callee(ctx: FileContext, expr: ast.expr) -> str | None:
     return scope.qualname if scope is not None else None
 
 
-def _blocking_through(ctx: FileContext, qualname: str, limit: int = 4) -> str | None:
+def _blocking_through(ctx: FileContext, qualname: str) -> str | None:
     """The first blocking network call made by ``qualname`` or the module functions it
     calls (breadth first, a few levels)."""
-    seen = {qualname}
-    frontier = [qualname]
-    for _ in range(limit):
-        following: list[str] = []
-        for name in frontier:
-            facts = ctx.facts.functions.get(name)
-            if facts is None:
-                continue
-            label = facts.attrs.get(_BLOCKING_ATTR)
-            if isinstance(label, str):
-                return label
-            for site in facts.calls:
-                if site.target not in seen and site.target in ctx.facts.functions:
-                    seen.add(site.target)
-                    following.append(site.target)
-        frontier = following
-    return None
+    label = first_through(ctx.facts.functions, qualname, _BLOCKING_ATTR)
+    return label if isinstance(label, str) else None
 
 
 # -- shared: local definitions and limiters -------------------------------------------------

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from resilience_skill.analysis import ast_utils as au
 from resilience_skill.analysis.engine import FileContext, call_target
+from resilience_skill.analysis.facts import first_through
 from resilience_skill.analysis.model import Applicability, Fix
 from resilience_skill.analysis.registry import checklist_item_for, rule
 from resilience_skill.analysis.rules.bulkheads import local_def
@@ -402,23 +403,8 @@ def _scan_loop(ctx: FileContext, body: list[ast.stmt], ctor: ast.Call) -> _Consu
     return loop
 
 
-def _makes_external_calls(ctx: FileContext, qualname: str, limit: int = 4) -> bool:
-    seen = {qualname}
-    frontier = [qualname]
-    for _ in range(limit):
-        following: list[str] = []
-        for name in frontier:
-            facts = ctx.facts.functions.get(name)
-            if facts is None:
-                continue
-            if facts.attrs.get("messaging.external"):
-                return True
-            for site in facts.calls:
-                if site.target not in seen:
-                    seen.add(site.target)
-                    following.append(site.target)
-        frontier = following
-    return False
+def _makes_external_calls(ctx: FileContext, qualname: str) -> bool:
+    return first_through(ctx.facts.functions, qualname, "messaging.external") is not None
 
 
 def _receives(expr: ast.expr) -> bool:
