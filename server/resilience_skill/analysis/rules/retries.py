@@ -299,13 +299,32 @@ def _backoff_fix(ctx: FileContext, policy: rs.RetryPolicy) -> Fix | None:
 # -- RES203 -----------------------------------------------------------------------------
 
 
+class _PolicyChecker:
+    """Checks every policy written at a decorated def or a call, each anchor once."""
+
+    def __init__(self) -> None:
+        self.reported: set[int] = set()
+
+    def visit_FunctionDef(self, ctx: FileContext, node: ast.FunctionDef) -> None:
+        self._check(ctx, node)
+
+    def visit_AsyncFunctionDef(self, ctx: FileContext, node: ast.AsyncFunctionDef) -> None:
+        self._check(ctx, node)
+
+    def visit_Call(self, ctx: FileContext, node: ast.Call) -> None:
+        self._check(ctx, node)
+
+    def _check(self, ctx: FileContext, node: ast.AST) -> None:
+        raise NotImplementedError
+
+
 @rule(
     "RES203",
     summary="Exponential backoff without jitter: callers retry in synchronised waves.",
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
     triggers=_POLICY_TRIGGERS,
 )
-class BackoffWithoutJitter:
+class BackoffWithoutJitter(_PolicyChecker):
     """## What it does
     Finds exponential backoff with no randomness: tenacity `wait_exponential(...)` not
     added to a random wait; `backoff.on_exception(..., jitter=None)`; celery
@@ -329,18 +348,6 @@ class BackoffWithoutJitter:
     `resilience fix --unsafe-fixes` swaps `wait_exponential` for `wait_random_exponential`
     with the same arguments.
     """
-
-    def __init__(self) -> None:
-        self.reported: set[int] = set()
-
-    def visit_FunctionDef(self, ctx: FileContext, node: ast.FunctionDef) -> None:
-        self._check(ctx, node)
-
-    def visit_AsyncFunctionDef(self, ctx: FileContext, node: ast.AsyncFunctionDef) -> None:
-        self._check(ctx, node)
-
-    def visit_Call(self, ctx: FileContext, node: ast.Call) -> None:
-        self._check(ctx, node)
 
     def _check(self, ctx: FileContext, node: ast.AST) -> None:
         for policy in policies_at(ctx, node):
@@ -424,7 +431,7 @@ def _jitter_fix(ctx: FileContext, policy: rs.RetryPolicy, anchor: ast.AST) -> Fi
     nodes=(ast.FunctionDef, ast.AsyncFunctionDef, ast.Call),
     triggers=_POLICY_TRIGGERS,
 )
-class BackoffWithoutCap:
+class BackoffWithoutCap(_PolicyChecker):
     """## What it does
     Finds exponential waits with no maximum: tenacity `wait_exponential`,
     `wait_random_exponential`, `wait_exponential_jitter` without `max=`; `backoff.expo`
@@ -448,18 +455,6 @@ class BackoffWithoutCap:
     ```
     `resilience fix --unsafe-fixes` adds `max=<backoff-cap>` (backoff: `max_value=`).
     """
-
-    def __init__(self) -> None:
-        self.reported: set[int] = set()
-
-    def visit_FunctionDef(self, ctx: FileContext, node: ast.FunctionDef) -> None:
-        self._check(ctx, node)
-
-    def visit_AsyncFunctionDef(self, ctx: FileContext, node: ast.AsyncFunctionDef) -> None:
-        self._check(ctx, node)
-
-    def visit_Call(self, ctx: FileContext, node: ast.Call) -> None:
-        self._check(ctx, node)
 
     def _check(self, ctx: FileContext, node: ast.AST) -> None:
         cap = _fmt(ctx.config.backoff_cap)
