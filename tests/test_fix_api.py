@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from resilience_skill import atomic as fix_write
 from resilience_skill.analysis import audit_source
 from resilience_skill.analysis.edits import add_from_import, insert_keyword
 from resilience_skill.analysis.engine import FileResult
@@ -17,7 +18,6 @@ from resilience_skill.analysis.source import SourceFile
 from resilience_skill.config import Config
 from resilience_skill.fixes import api as fix_api
 from resilience_skill.fixes import fix_paths, fix_source
-from resilience_skill.fixes import write as fix_write
 
 R101 = ["RES101"]
 CODE = "import requests\n\n\ndef f(url):\n    return requests.get(url).json()\n"

@@ -22,10 +22,10 @@ from resilience_skill.analysis.model import Applicability, FileError, Finding, F
 from resilience_skill.analysis.registry import CATALOG, load_rules
 from resilience_skill.analysis.selection import rule_ids_for_path, validate_selection
 from resilience_skill.analysis.source import SourceError, SourceFile
+from resilience_skill.atomic import write_atomic
 from resilience_skill.config import Config, with_overrides
 from resilience_skill.fixes.apply import apply_fixes, is_applicable
 from resilience_skill.fixes.layout import orphaned_import_edits, reflow_edits
-from resilience_skill.fixes.write import write_atomic
 
 MAX_PASSES = 20
 """Passes per file before giving up on convergence (Ruff uses 100; ours converge in 2-3)."""
